@@ -1,0 +1,27 @@
+// Fixed-point real FFT: a thin wrapper over KissFFT's int32 build so the rest of
+// the front-end never sees KissFFT's macros. Memory comes from the caller.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace earshot {
+
+struct Complex32 {
+  int32_t re, im;
+};
+
+class RealFft {
+ public:
+  // Bytes of caller memory init() needs for an n-point transform (n even).
+  static size_t memory_size(uint32_t n);
+  // Returns false if `mem` is too small or n unsupported.
+  bool init(uint32_t n, void* mem, size_t size);
+  // out[0..n/2] = DFT(in)[k] / n, rounded at each stage (KissFFT fixed-point).
+  // |in| must be <= 2^30 so no stage can overflow.
+  void forward(const int32_t* in, Complex32* out) const;
+
+ private:
+  void* cfg_ = nullptr;
+};
+
+}  // namespace earshot
