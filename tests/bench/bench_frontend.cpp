@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     std::printf("  %-28s %10.0f ns   %.2fx of ours\n", "float KissFFT pipeline", ns_flt, ns_flt / ns_int);
     std::printf("  %-28s %10.0f ns   %.1fx of ours\n", "double reference (DFT)", ns_ref, ns_ref / ns_int);
     if (instr >= 0) std::printf("  callgrind: %.0f instructions per frame (integer)\n", instr);
-    else std::printf("  callgrind: valgrind not available\n");
+    else std::printf("  callgrind: %s\n", callgrind ? "valgrind not available" : "skipped (--no-callgrind)");
     std::printf("  real-time factor of the front-end alone: %.5f\n", ns_int / 1e7);
   }
   return 0;

@@ -66,14 +66,14 @@ int run(const Options& o) {
         for (auto v : feats) mean += v;
         mean /= static_cast<double>(feats.size());
         std::printf(", log-mel dB min %.1f mean %.1f max %.1f\n", *lo / 256.0, mean / 256.0, *hi / 256.0);
-        // A coarse picture: per-frame energy of 8 band groups, one row per 100 ms.
+        // A coarse picture: loudest of each 5-band group (low to high frequency), one row per 100 ms.
         static const char* shades = " .:-=+*#%@";
         for (size_t f = 0; f < frames; f += 10) {
           std::printf("  %5.1fs |", f / 100.0);
           for (uint32_t g = 0; g < cfg.num_mels; g += 5) {
             int v = 0;
             for (uint32_t m = g; m < g + 5; ++m) v = std::max<int>(v, feats[f * cfg.num_mels + m]);
-            const int idx = std::clamp((v / 256 - 0) / 9, 0, 9);
+            const int idx = std::clamp((v / 256 + 40) / 11, 0, 9);  // -40..70 dB
             std::printf("%c%c", shades[idx], shades[idx]);
           }
           std::printf("|\n");
