@@ -12,7 +12,8 @@ struct Lcg {
   uint32_t s;
   uint32_t next() { return s = s * 1664525u + 1013904223u; }
   int32_t uniform(int32_t lo, int32_t hi) {  // inclusive
-    return lo + static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1));
+    const uint64_t span = static_cast<uint64_t>(static_cast<int64_t>(hi) - lo + 1);
+    return static_cast<int32_t>(lo + static_cast<int64_t>(next() % span));
   }
 };
 
