@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""Train earshot's joint CTC-attention model on feature shards (tools/train/make_dataset.py).
+
+    /usr/bin/python3 tools/train/train.py --train DATA/train --dev DATA/dev --out runs/en-small
+    ... --resume                 continue from runs/en-small/last.pt (steps, optimiser, RNG)
+    /usr/bin/python3 tools/train/train.py --nproc 2 ...     data-parallel on one machine (DDP, gloo)
+    torchrun --nnodes ... tools/train/train.py ...          the same across machines (reads RANK etc.)
+(Debian's torchrun 1.13 fails under Python 3.11 in its log redirection code, hence --nproc.)
+
+Checkpoints every --save-minutes and at exit (also on SIGTERM / Ctrl-C), so a session can stop
+at any time; --max-minutes bounds one run. CUDA is used when present, CPU otherwise.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data as D  # noqa: E402
+from model import BLANK, EOS, EarshotModel, ctc_forced_alignment, decode_ids, encode_text  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train", required=True, help="training shard folder")
+    p.add_argument("--dev", help="dev shard folder (validation CER)")
+    p.add_argument("--out", required=True, help="run folder: last.pt, best.pt, log.jsonl")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--steps", type=int, default=200000)
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this long")
+    p.add_argument("--save-minutes", type=float, default=10)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--batch-frames", type=int, default=24000, help="feature frames per batch (x10 ms)")
+    p.add_argument("--lr", type=float, default=1.5e-3)
+    p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--ctc-weight", type=float, default=0.5)
+    p.add_argument("--tiny", action="store_true", help="tiny model for smoke tests")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
+    p.add_argument("--nproc", type=int, default=1, help="data-parallel processes on this machine (DDP, gloo)")
+    return p.parse_args(argv)
+
+
+def setup_distributed():
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        torch.distributed.init_process_group("gloo")
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def spec_augment(x, rng, n_freq=2, f_width=6, n_time=2, t_width=20):
+    """x: T x 40 normalised features (in place): frequency and time masks set to 0 (the mean)."""
+    t = x.shape[0]
+    for _ in range(n_freq):
+        w = rng.randint(0, f_width)
+        f0 = rng.randint(0, x.shape[1] - w)
+        x[:, f0:f0 + w] = 0
+    for _ in range(n_time):
+        w = rng.randint(0, min(t_width, max(1, t // 10)))
+        t0 = rng.randint(0, max(0, t - w))
+        x[t0:t0 + w] = 0
+    return x
+
+
+def make_batch(items, model, rng, augment):
+    lens = torch.tensor([len(f) for f, _ in items])
+    tmax = int(lens.max())
+    feats = torch.zeros(len(items), tmax, items[0][0].shape[1], dtype=torch.int16)
+    for i, (f, _) in enumerate(items):
+        feats[i, : len(f)] = torch.from_numpy(f.astype(np.int16))
+    x = model.normalise(feats)
+    if augment:
+        for i in range(len(items)):
+            spec_augment(x[i, : lens[i]], rng)
+    ids = [encode_text(t) for _, t in items]
+    tl = torch.tensor([len(s) for s in ids])
+    lmax = max(1, int(tl.max()))
+    tgt = torch.zeros(len(items), lmax, dtype=torch.long)
+    for i, s in enumerate(ids):
+        tgt[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+    return x, lens, tgt, tl
+
+
+def lr_at(step, args):
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    return args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
+
+
+class JointLoss(torch.nn.Module):
+    """The training objective as a module, so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, lens, tgt, tl, step):
+        return losses(self.model, x, lens, tgt, tl, step)
+
+
+def losses(model, x, lens, tgt, tl, step):
+    enc, enc_len = model.encoder(x, lens)
+    enc_len = enc_len.clamp(min=1)
+    ctc_logits = model.ctc_head(enc)
+    logp = F.log_softmax(ctc_logits, -1)
+    ctc = F.ctc_loss(logp.transpose(0, 1), tgt, enc_len, tl, blank=BLANK, reduction="sum", zero_infinity=True)
+    b, lmax = tgt.shape
+    # Window centres: CTC forced alignment once CTC has learnt something, before that a
+    # uniform spread of the characters over the utterance.
+    with torch.no_grad():
+        if step >= 2000:
+            centres = ctc_forced_alignment(logp.detach(), enc_len, tgt, tl)
+        else:
+            frac = (torch.arange(lmax, dtype=torch.float, device=x.device)[None, :] + 0.5) / tl.clamp(min=1)[:, None]
+            centres = frac * enc_len[:, None].float()
+        # The EOS step looks at the end of the audio.
+        centres_full = torch.cat([centres, (enc_len.float() - 1)[:, None]], 1)
+        for i in range(b):
+            centres_full[i, tl[i]] = enc_len[i] - 1
+    tin = torch.cat([torch.full((b, 1), EOS, dtype=torch.long, device=x.device), tgt], 1)
+    tout = torch.cat([tgt, torch.zeros(b, 1, dtype=torch.long, device=x.device)], 1)
+    mask = torch.arange(lmax + 1, device=x.device)[None, :] <= tl[:, None]
+    for i in range(b):
+        tout[i, tl[i]] = EOS
+    logits, pred = model.decoder(enc, enc_len, tin, centres=centres_full)
+    att = F.cross_entropy(logits[mask], tout[mask], reduction="sum", label_smoothing=0.1)
+    adv = F.smooth_l1_loss(pred[mask], centres_full[mask], reduction="sum")
+    n = mask.sum()
+    return ctc / n, att / n, adv / n
+
+
+@torch.no_grad()
+def greedy(model, feats, max_chars=200):
+    """CTC greedy and attention greedy (own predicted window centres) for one utterance."""
+    lens = torch.tensor([len(feats)])
+    x = model.normalise(torch.from_numpy(feats.astype(np.int16))[None])
+    enc, enc_len = model.encoder(x, lens)
+    if enc_len[0] < 1:
+        return "", ""
+    best = model.ctc_head(enc)[0].argmax(-1).tolist()
+    ctc_ids, prev = [], BLANK
+    for t in best:
+        if t != prev and t != BLANK:
+            ctc_ids.append(t)
+        prev = t
+    # Start the window where CTC first hears speech (streaming-compatible: causal).
+    nonblank = [i for i, t in enumerate(best) if t != BLANK]
+    dec = model.decoder
+    h, c, ctx = dec.init_state(1, enc.device)
+    pos = torch.tensor([float(max(0, nonblank[0] - 2) if nonblank else 0)])
+    y, out = EOS, []
+    for _ in range(max_chars):
+        h, c = dec.cell(torch.cat([dec.emb(torch.tensor([y])), ctx], -1), (h, c))
+        pos = pos + dec.A * torch.sigmoid(dec.advance(h)).squeeze(-1)
+        ctx, _, _ = dec.attend(enc, enc_len, h, pos)
+        y = int(dec.out(torch.cat([h, ctx], -1)).argmax(-1))
+        if y == EOS:
+            break
+        out.append(y)
+    return decode_ids(ctc_ids), decode_ids(out)
+
+
+def cer(ref, hyp):
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)], len(ref)
+
+
+def evaluate(model, dev, limit=300):
+    model.eval()
+    e_ctc = e_att = n = 0
+    for feats, text in dev[:limit]:
+        hc, ha = greedy(model, feats)
+        e_ctc += cer(text, hc)[0]
+        e_att += cer(text, ha)[0]
+        n += max(1, len(text))
+    model.train()
+    return e_ctc / n, e_att / n
+
+
+def save(path, model, opt, step, args, extra):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": model.cfg,
+                "args": vars(args), "rng": random.getstate(), "torch_rng": torch.get_rng_state(), **extra}, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rank, world = setup_distributed()
+    device = torch.device("cuda", rank % max(1, torch.cuda.device_count())) if torch.cuda.is_available() else torch.device("cpu")
+    os.makedirs(args.out, exist_ok=True)
+    random.seed(args.seed + rank)
+    torch.manual_seed(args.seed)
+
+    train = D.load_split(args.train)
+    dev = D.load_split(args.dev) if args.dev else []
+    if rank == 0:
+        print(f"train: {len(train)} utterances, {sum(len(f) for f, _ in train) / 360000:.2f} h; dev: {len(dev)}", flush=True)
+    cfg = dict(enc_hidden=64, enc_layers=1, dec_hidden=64, emb=16) if args.tiny else {}
+    model = EarshotModel(**cfg)
+    last = os.path.join(args.out, "last.pt")
+    state = torch.load(last, map_location="cpu") if args.resume and os.path.exists(last) else None
+    if state:
+        model = EarshotModel(**state["config"])
+        model.load_state_dict(state["model"])
+    else:
+        mean, std = D.feature_stats(train)
+        model.feat_mean.copy_(torch.from_numpy(mean))
+        model.feat_std.copy_(torch.from_numpy(std))
+    model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step, best = 0, float("inf")
+    if state:
+        opt.load_state_dict(state["opt"])
+        step, best = state["step"], state.get("best_cer", float("inf"))
+        random.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if rank == 0:
+            print(f"resumed at step {step} (best dev CER {best:.3f})", flush=True)
+    objective = JointLoss(model)
+    if world > 1:
+        objective = torch.nn.parallel.DistributedDataParallel(objective)
+    if rank == 0:
+        print(f"model: {model.num_parameters()} parameters, {model.macs_per_second() / 1e6:.1f} M MAC per second of audio", flush=True)
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+    rng = random.Random(args.seed * 1000 + rank)
+    batches = D.length_batches(train, args.batch_frames, rng, rank, world)
+    t0 = last_save = time.time()
+    log = open(os.path.join(args.out, "log.jsonl"), "a") if rank == 0 else None
+    avg = None
+    while step < args.steps and not stop["now"]:
+        items = next(batches)
+        x, lens, tgt, tl = make_batch(items, model, rng, augment=True)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args)
+        l_ctc, l_att, l_adv = objective(x.to(device), lens.to(device), tgt.to(device), tl.to(device), step)
+        loss = args.ctc_weight * l_ctc + (1 - args.ctc_weight) * l_att + 0.1 * l_adv
+        opt.zero_grad()
+        loss.backward()  # under DDP this also averages the gradients across ranks
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        cur = [float(l_ctc), float(l_att), float(l_adv)]
+        avg = cur if avg is None else [0.98 * a + 0.02 * c for a, c in zip(avg, cur)]
+        if rank == 0 and step % 50 == 0:
+            el = time.time() - t0
+            print(f"step {step} ctc {avg[0]:.3f} att {avg[1]:.3f} adv {avg[2]:.2f} lr {lr_at(step, args):.2e} "
+                  f"{el / 60:.1f} min", flush=True)
+        if rank == 0 and dev and step % args.eval_every == 0:
+            c_ctc, c_att = evaluate(model, dev)
+            print(f"  dev CER ctc {c_ctc:.3f} attention {c_att:.3f}", flush=True)
+            log.write(json.dumps({"step": step, "loss": avg, "dev_cer_ctc": c_ctc, "dev_cer_att": c_att,
+                                  "minutes": (time.time() - t0) / 60}) + "\n")
+            log.flush()
+            if min(c_ctc, c_att) < best:
+                best = min(c_ctc, c_att)
+                save(os.path.join(args.out, "best.pt"), model, opt, step, args, {"best_cer": best})
+        if args.max_minutes and time.time() - t0 > args.max_minutes * 60:
+            break
+        if rank == 0 and time.time() - last_save > args.save_minutes * 60:
+            save(last, model, opt, step, args, {"best_cer": best})
+            last_save = time.time()
+    if rank == 0:
+        save(last, model, opt, step, args, {"best_cer": best})
+        print(f"saved {last} at step {step}", flush=True)
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+def _spawned(rank, world, port, argv):
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    main(argv)
+
+
+if __name__ == "__main__":
+    a = parse_args()
+    if a.nproc > 1 and "WORLD_SIZE" not in os.environ:
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        torch.multiprocessing.spawn(_spawned, args=(a.nproc, port, sys.argv[1:]), nprocs=a.nproc)
+    else:
+        main()
