@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -10,6 +12,16 @@
 #include "signals.h"
 
 using namespace earshot;
+
+// Counts heap allocations so a test can prove the streaming path makes none.
+static size_t g_allocations = 0;
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -184,6 +196,21 @@ TEST_CASE("full-scale input does not overflow: features stay at the reference le
     // Loudest possible band is below 89.2 dB (Parseval), far from the int16 limit.
     CHECK(*std::max_element(q.begin(), q.end()) < 90 * 256);
   }
+}
+
+TEST_CASE("no heap allocation after init") {
+  Fe fe;
+  const auto x = testsig::chirp(16000, 100, 7000, 9000);
+  int16_t feat[40];
+  const size_t before = g_allocations;
+  std::span<const int16_t> rest(x);
+  size_t frames = 0;
+  while (!rest.empty()) {
+    rest = rest.subspan(fe.fe.push(rest.first(std::min<size_t>(rest.size(), 77))));
+    while (fe.fe.pop(feat)) ++frames;
+  }
+  CHECK(frames == 98);
+  CHECK(g_allocations == before);
 }
 
 TEST_CASE("digital silence gives the floor") {
