@@ -147,7 +147,7 @@ earshot_status Frontend::init(const FrontendConfig& c, void* mem, size_t size, E
 
 size_t Frontend::push(std::span<const int16_t> pcm) {
   const size_t take = std::min<size_t>(pcm.size(), cfg_.window_samples - fill_);
-  std::memcpy(samples_ + fill_, pcm.data(), take * sizeof(int16_t));
+  if (take) std::memcpy(samples_ + fill_, pcm.data(), take * sizeof(int16_t));  // data() may be null
   fill_ += static_cast<uint32_t>(take);
   return take;
 }

@@ -1,5 +1,6 @@
 #include "image/image.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -31,6 +32,15 @@ size_t meta_elem(MetaType t) {
 
 constexpr const char* kPrefix = "model image: ";
 
+__attribute__((format(printf, 2, 3))) earshot_status bad_image(Error& err, const char* fmt, ...) {
+  char msg[160];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return err.set(EARSHOT_ERR_BAD_MODEL, "%s%s", kPrefix, msg);
+}
+
 }  // namespace
 
 size_t dtype_size(DType t) {
@@ -56,11 +66,7 @@ const char* dtype_name(DType t) {
 
 earshot_status ModelImage::open(std::span<const uint8_t> b, Error& err) {
   bytes_ = {};
-  auto bad = [&](const char* fmt, auto... args) {
-    char msg[160];
-    std::snprintf(msg, sizeof msg, fmt, args...);
-    return err.set(EARSHOT_ERR_BAD_MODEL, "%s%s", kPrefix, msg);
-  };
+#define bad(...) bad_image(err, __VA_ARGS__)
   if (b.data() == nullptr || b.size() < kImageHeaderBytes + 4)
     return bad("truncated: %zu bytes, smaller than the 64-byte header", b.size());
   if (std::memcmp(b.data(), kImageMagic, 8) != 0) return bad("wrong magic (not an earshot .esm image)");
@@ -169,6 +175,7 @@ earshot_status ModelImage::open(std::span<const uint8_t> b, Error& err) {
       }
   err.clear();
   return EARSHOT_OK;
+#undef bad
 }
 
 uint32_t ModelImage::crc() const { return bytes_.empty() ? 0 : rd32(bytes_.data() + bytes_.size() - 4); }
@@ -176,7 +183,8 @@ uint32_t ModelImage::crc() const { return bytes_.empty() ? 0 : rd32(bytes_.data(
 TensorView ModelImage::tensor(uint32_t i) const {
   const uint8_t* e = bytes_.data() + table_offset_ + i * kTensorEntryBytes;
   TensorView t{};
-  t.name = std::string_view(reinterpret_cast<const char*>(e), strnlen(reinterpret_cast<const char*>(e), 48));
+  t.name = std::string_view(reinterpret_cast<const char*>(e), 48);  // NUL-padded (strnlen: not in newlib's strict C++)
+  t.name = t.name.substr(0, t.name.find('\0'));
   t.dtype = static_cast<DType>(e[48]);
   t.ndim = e[49];
   t.layout = rd16(e + 50);

@@ -1,0 +1,64 @@
+#include "app/console.h"
+
+#include "boards/board.h"
+
+namespace earshot::fw {
+namespace {
+
+void put_quoted(const char* s) {
+  board_putc('"');
+  for (; *s; ++s) {
+    const auto c = static_cast<unsigned char>(*s);
+    if (c == '"' || c == '\\') {
+      board_putc('\\');
+      board_putc(static_cast<char>(c));
+    } else if (c < 0x20) {
+      put("\\u00");
+      board_putc("0123456789abcdef"[c >> 4]);
+      board_putc("0123456789abcdef"[c & 0xF]);
+    } else {
+      board_putc(static_cast<char>(c));
+    }
+  }
+  board_putc('"');
+}
+
+}  // namespace
+
+void put(const char* s) {
+  while (*s) board_putc(*s++);
+}
+
+void put(int64_t v) {
+  // Magnitude as unsigned so INT64_MIN works too.
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) board_putc('-');
+  while (n) board_putc(digits[--n]);
+}
+
+void JsonLine::key(const char* k) {
+  if (!first_) board_putc(',');
+  first_ = false;
+  put_quoted(k);
+  board_putc(':');
+}
+
+JsonLine& JsonLine::str(const char* k, const char* value) {
+  key(k);
+  put_quoted(value);
+  return *this;
+}
+
+JsonLine& JsonLine::num(const char* k, int64_t value) {
+  key(k);
+  put(value);
+  return *this;
+}
+
+}  // namespace earshot::fw

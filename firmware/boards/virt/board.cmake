@@ -1,0 +1,20 @@
+# QEMU virt (Cortex-A15 / Cortex-A7): what the firmware links from this board,
+# and how the tests start it.
+set(_arch ${CMAKE_CURRENT_LIST_DIR}/../../arch/armv7a)
+add_library(earshot_board OBJECT
+  ${CMAKE_CURRENT_LIST_DIR}/reset.S
+  ${CMAKE_CURRENT_LIST_DIR}/board.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/semihosting.cpp
+  ${_arch}/cpu_init.S
+  ${_arch}/vectors.S
+  ${_arch}/fault.cpp
+  ${_arch}/pmu.cpp)
+set(EARSHOT_BOARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/link.ld)
+
+# The tests run the firmware on each CPU below; the command is completed with
+# -cpu <cpu> -kernel earshot-fw.elf [-append ARGS]. -nic none: virt's default
+# virtio NIC wants efi-virtio.rom (package ipxe-qemu, a Recommends that
+# tools/setup does not install), and the firmware has no use for a network.
+set(EARSHOT_BOARD_QEMU qemu-system-arm -M virt -m 128M -nographic -nic none
+    -semihosting-config enable=on,target=native)
+set(EARSHOT_BOARD_CPUS cortex-a15 cortex-a7)

@@ -1,0 +1,39 @@
+// QEMU virt: PL011 console, PMU cycle counter, semihosting for the command
+// line (-append) and the exit status.
+#include <cstdint>
+#include <cstring>
+
+#include "arch/armv7a/pmu.h"
+#include "boards/board.h"
+#include "boards/virt/semihosting.h"
+
+namespace {
+
+// PL011 UART0 in QEMU's virt memory map. QEMU's model transmits without
+// baud-rate or enable set-up, so there is none here.
+auto* const kUartData = reinterpret_cast<volatile uint32_t*>(0x09000000);
+auto* const kUartFlags = reinterpret_cast<volatile uint32_t*>(0x09000018);
+constexpr uint32_t kTxFifoFull = 1u << 5;
+
+char g_cmdline[512];
+
+}  // namespace
+
+extern "C" void board_init() { armv7a::pmu_start(); }
+
+extern "C" void board_putc(char c) {
+  while (*kUartFlags & kTxFifoFull) {
+  }
+  *kUartData = static_cast<uint8_t>(c);
+}
+
+extern "C" uint64_t board_cycles() { return armv7a::pmu_cycles(); }
+
+extern "C" const char* board_cmdline() {
+  if (!semihosting::get_cmdline(g_cmdline, sizeof g_cmdline)) return "";
+  // QEMU passes "<kernel file> <-append text>": drop the program name.
+  const char* args = std::strchr(g_cmdline, ' ');
+  return args ? args + 1 : "";
+}
+
+extern "C" void board_exit(int status) { semihosting::exit(status); }

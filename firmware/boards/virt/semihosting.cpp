@@ -1,0 +1,39 @@
+#include "boards/virt/semihosting.h"
+
+#include <cstdint>
+
+namespace semihosting {
+namespace {
+
+constexpr uint32_t kSysGetCmdline = 0x15;
+constexpr uint32_t kSysExitExtended = 0x20;
+constexpr uint32_t kAdpStoppedApplicationExit = 0x20026;
+
+uint32_t call(uint32_t op, const void* block) {
+  register uint32_t r0 asm("r0") = op;
+  register const void* r1 asm("r1") = block;
+  // lr: if the call becomes a real SVC exception it is taken in SVC mode,
+  // which overwrites LR_svc.
+#if defined(__thumb__)
+  asm volatile("svc 0xab" : "+r"(r0) : "r"(r1) : "memory", "lr");
+#else
+  asm volatile("svc 0x123456" : "+r"(r0) : "r"(r1) : "memory", "lr");
+#endif
+  return r0;
+}
+
+}  // namespace
+
+bool get_cmdline(char* buf, size_t size) {
+  // In: buffer and its size; out: the length written (without the NUL).
+  uint32_t block[2] = {reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size)};
+  return size > 0 && call(kSysGetCmdline, block) == 0;
+}
+
+void exit(int status) {
+  const uint32_t block[2] = {kAdpStoppedApplicationExit, static_cast<uint32_t>(status)};
+  call(kSysExitExtended, block);
+  for (;;) asm volatile("wfi");  // only reached if the host ignored the request
+}
+
+}  // namespace semihosting
