@@ -11,15 +11,7 @@ using namespace earshot;
 
 namespace {
 
-// A 16-byte aligned copy: the reader requires it, as flash and host loaders give.
-struct Buf {
-  std::vector<uint64_t> words;
-  size_t size;
-  explicit Buf(const std::vector<uint8_t>& b) : words(b.size() / 8 + 2), size(b.size()) {
-    std::memcpy(words.data(), b.data(), b.size());
-  }
-  std::span<const uint8_t> span() const { return {reinterpret_cast<const uint8_t*>(words.data()), size}; }
-};
+using Buf = AlignedBytes;  // the reader requires 16-byte alignment, as flash and host loaders give
 
 std::vector<uint8_t> sample_image() {
   ImageWriter w;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,25 @@ class ImageWriter {
   void meta(MetaType type, const std::string& key, const void* value, size_t bytes);
   std::vector<uint8_t> meta_;
   std::vector<Tensor> tensors_;
+};
+
+// Host storage for an image to be read in place: 16-byte aligned, as the reader
+// requires (std::vector<uint8_t> guarantees less, and 8 bytes on 32-bit ARM).
+class AlignedBytes {
+ public:
+  AlignedBytes() = default;
+  explicit AlignedBytes(std::span<const uint8_t> b) { assign(b); }
+  void assign(std::span<const uint8_t> b) {
+    blocks_.assign(b.size() / 16 + 1, Block{});
+    size_ = b.size();
+    if (size_) std::memcpy(blocks_.data(), b.data(), size_);
+  }
+  std::span<const uint8_t> span() const { return {blocks_.data()->b, size_}; }
+
+ private:
+  struct alignas(16) Block { uint8_t b[16]; };
+  std::vector<Block> blocks_;
+  size_t size_ = 0;
 };
 
 template <typename T>

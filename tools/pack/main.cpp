@@ -10,16 +10,13 @@
 #include <vector>
 
 #include "image/image.h"
+#include "pack/image_writer.h"
 
 using namespace earshot;
 
 namespace {
 
-struct Loaded {
-  std::vector<uint64_t> words;  // 8-byte aligned storage (malloc gives 16 on Linux)
-  size_t size = 0;
-  std::span<const uint8_t> span() const { return {reinterpret_cast<const uint8_t*>(words.data()), size}; }
-};
+using Loaded = AlignedBytes;
 
 bool load(const std::string& path, Loaded& out) {
   std::ifstream f(path, std::ios::binary);
@@ -27,10 +24,8 @@ bool load(const std::string& path, Loaded& out) {
     std::fprintf(stderr, "earshot-pack: %s: cannot open\n", path.c_str());
     return false;
   }
-  std::vector<char> b{std::istreambuf_iterator<char>(f), {}};
-  out.size = b.size();
-  out.words.assign(b.size() / 8 + 2, 0);
-  std::memcpy(out.words.data(), b.data(), b.size());
+  const std::vector<char> b{std::istreambuf_iterator<char>(f), {}};
+  out.assign({reinterpret_cast<const uint8_t*>(b.data()), b.size()});
   return true;
 }
 
