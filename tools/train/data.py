@@ -1,36 +1,37 @@
-"""Feature shards for training: loading, statistics and length-bucketed batches.
+"""Training data in memory: shard loading, feature statistics, length-bucketed batches.
 
-A split folder holds shards `*.npz`, each with
-    feats   int16 [sum(frames) x 40]  Q8 dB features from the C++ front-end (value/256 = dB)
-    offsets int64 [n + 1]             utterance i is feats[offsets[i]:offsets[i+1]]
-    texts   str   [n]                 normalised transcript (a-z, space, apostrophe; "" = none)
+Shards are written by make_dataset.py (format: shards.py). Features stay as stored (int8
+by default, a quarter of the int16 size in RAM) and become Q8 dB int16 per batch (as_q8).
 """
-import glob
-import os
 import random
 
 import numpy as np
 
+import shards
+
+
+def as_q8(f):
+    """Shard features (int8 0.5 dB steps or int16 Q8) -> int16 Q8 dB, as the device computes."""
+    return shards.int8_to_q8(f) if f.dtype == np.int8 else f.astype(np.int16)
+
 
 def load_split(folder):
     items = []
-    paths = sorted(glob.glob(os.path.join(folder, "*.npz")))
+    paths = shards.shard_paths(folder)
     if not paths:
-        raise SystemExit(f"no shards (*.npz) in {folder}")
+        raise SystemExit(f"no shards (shard-*.npz) in {folder}")
     for path in paths:
-        with np.load(path, allow_pickle=False) as z:
-            feats, offs, texts = z["feats"], z["offsets"], z["texts"]
-            for i in range(len(texts)):
-                f = feats[offs[i]:offs[i + 1]]
-                if len(f) >= 6:  # shorter than one encoder frame pair: nothing to learn
-                    items.append((f, str(texts[i])))
+        feats, texts = shards.read_shard(path)
+        for f, t in zip(feats, texts):
+            if len(f) >= 6:  # shorter than two encoder frames: nothing to learn
+                items.append((f, t))
     return items
 
 
 def feature_stats(items, max_items=5000):
     """Per-band mean and standard deviation in dB over (a sample of) the training set."""
     sample = items if len(items) <= max_items else random.Random(0).sample(items, max_items)
-    x = np.concatenate([f for f, _ in sample]).astype(np.float64) / 256.0
+    x = np.concatenate([as_q8(f) for f, _ in sample]).astype(np.float64) / 256.0
     return x.mean(0).astype(np.float32), np.maximum(x.std(0), 1.0).astype(np.float32)
 
 

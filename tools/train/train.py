@@ -75,7 +75,7 @@ def make_batch(items, model, rng, augment):
     tmax = int(lens.max())
     feats = torch.zeros(len(items), tmax, items[0][0].shape[1], dtype=torch.int16)
     for i, (f, _) in enumerate(items):
-        feats[i, : len(f)] = torch.from_numpy(f.astype(np.int16))
+        feats[i, : len(f)] = torch.from_numpy(D.as_q8(f))
     x = model.normalise(feats)
     if augment:
         for i in range(len(items)):
@@ -141,7 +141,7 @@ def losses(model, x, lens, tgt, tl, step):
 def greedy(model, feats, max_chars=200):
     """CTC greedy and attention greedy (own predicted window centres) for one utterance."""
     lens = torch.tensor([len(feats)])
-    x = model.normalise(torch.from_numpy(feats.astype(np.int16))[None])
+    x = model.normalise(torch.from_numpy(D.as_q8(feats))[None])
     enc, enc_len = model.encoder(x, lens)
     if enc_len[0] < 1:
         return "", ""

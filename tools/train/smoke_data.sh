@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Seconds-long smoke test of the training-data pipeline: every TTS engine ->
+# augmentation -> the C++ front-end -> one shard, read back and checked; plus the
+# bring-your-own manifest path and a tiny held-out set.
+#
+# Needs the training packages (EARSHOT_SETUP_TRAIN=1 tools/setup) and
+# build/host/bin/earshot. Without them it prints SKIP and exits 0, unless
+# EARSHOT_REQUIRE_TRAIN=1 (then it fails).
+# Ends with the plain line "N passed, 0 failed".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+py=/usr/bin/python3
+earshot=${EARSHOT_BIN:-$root/build/host/bin/earshot}
+
+missing=()
+for t in espeak-ng flite festival text2wave sox; do command -v "$t" >/dev/null || missing+=("$t"); done
+[[ -x $py ]] && $py -c 'import numpy' 2>/dev/null || missing+=("python3-numpy")
+[[ -d /usr/share/games/fortunes ]] || missing+=("fortunes")
+[[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ]] || missing+=("festvox-us-slt-hts")
+[[ -x $earshot ]] || missing+=("$earshot")
+if ((${#missing[@]})); then
+  echo "smoke_data: SKIP (missing: ${missing[*]})"
+  [[ ${EARSHOT_REQUIRE_TRAIN:-0} == 1 ]] && exit 1
+  exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export EARSHOT_BIN=$earshot
+cd "$root"
+
+# 1. Synthetic: one ~25 s shard, WAVs kept so they can feed the BYO path.
+nice -n 19 $py tools/train/make_dataset.py --out "$work/syn" --split train --hours 0.005 --shard-seconds 25 \
+  --seed 11 --empty-frac 0.15 --keep-wav
+# 2. Bring-your-own manifest made from three of those WAVs (+1 augmented copy each).
+ls "$work"/syn/wav/shard-00000/*.wav | head -3 | while read -r w; do
+  printf '{"audio": "%s", "text": "Turn on 2 lights, please!"}\n' "$w"
+done >"$work/my.jsonl"
+nice -n 19 $py tools/train/make_dataset.py --manifest "$work/my.jsonl" --out "$work/byo" --augment-copies 1
+# 3. Held-out sets, tiny.
+nice -n 19 $py tools/train/make_dataset.py --heldout --out "$work/ho" --seed 5 --heldout-commands 1 \
+  --heldout-general 1 --heldout-empty 2
+
+# 4. Checks, and one utterance per engine straight through voices -> augment -> front-end -> shard.
+nice -n 19 $py - "$work" <<'EOF'
+import json, os, sys, tempfile
+import numpy as np
+sys.path.insert(0, "tools/train")
+import augment, make_dataset, shards, text, voices
+
+work = sys.argv[1]
+passed = 0
+def ok(cond, what):
+    global passed
+    if not cond:
+        print("smoke_data: FAIL:", what); sys.exit(1)
+    passed += 1
+
+def check_dir(d, min_n):
+    paths = shards.shard_paths(d)
+    ok(len(paths) >= 1, f"{d}: shards written")
+    man = [json.loads(l) for l in open(os.path.join(d, "manifest.jsonl"))]
+    n = 0
+    for p in paths:
+        feats, texts = shards.read_shard(p)
+        for f, t in zip(feats, texts):
+            ok(f.dtype == np.int8 and f.ndim == 2 and f.shape[1] == 40 and f.shape[0] > 10, f"{p}: shape {f.shape}")
+            ok(set(t) <= text.ALPHABET, f"{p}: text alphabet {t!r}")
+            r = man[n]
+            ok(r["text"] == t and r["frames"] == f.shape[0], f"{p}: manifest matches shard")
+            ok(abs(f.shape[0] - r["seconds"] * 100) <= 3, f"{p}: frames vs seconds")
+            n += 1
+    ok(n >= min_n and n == len(man), f"{d}: {n} utterances")
+    ok(any(r["text"] for r in man), f"{d}: some non-empty text")
+    info = json.load(open(os.path.join(d, "info.json")))
+    ok(info["utterances"] == n, f"{d}: info.json count")
+    return man
+
+man = check_dir(os.path.join(work, "syn"), 4)
+byo = check_dir(os.path.join(work, "byo"), 6)
+ok(all(r["text"] == "turn on two lights please" for r in byo), "BYO text normalized")
+
+ho = os.path.join(work, "ho")
+for name in ("ked_commands_clean", "kal_general_snr0", "empty"):
+    lines = [json.loads(l) for l in open(os.path.join(ho, name + ".jsonl"))]
+    ok(len(lines) >= 1 and all(os.path.exists(os.path.join(ho, l["audio"])) for l in lines), f"held-out {name}")
+    ok((name == "empty") == all(l["text"] == "" for l in lines), f"held-out {name} text")
+
+# Every engine once, plus a silence clip, through one shard.
+vs = voices.training_voices()
+voices.assert_training_voices(vs)
+ok(not any("kal_diphone" in v.name or "ked_diphone" in v.name for v in vs), "held-out voices not in training list")
+try:
+    voices.assert_training_voices([voices.Voice("festival", "voice_ked_diphone")])
+    ok(False, "assertion guards held-out voices")
+except AssertionError:
+    passed += 1
+rng, nrng = __import__("random").Random(1), np.random.default_rng(1)
+with tempfile.TemporaryDirectory() as d:
+    utts = []
+    for eng in ("espeak-ng", "flite", "festival"):
+        v = next(v for v in vs if v.engine == eng)
+        utts.append(voices.Utterance(v, text.command_sentence(rng, "train"), os.path.join(d, eng + ".wav"),
+                                     voices.sample_params(v, rng)))
+    ok(all(voices.synthesize(utts, d)), "all three engines synthesize")
+    clean = [augment.sox_load(u.wav, 1.05, 120.0) for u in utts]
+    wavs, texts = [], []
+    for i, (u, x) in enumerate(zip(utts, clean)):
+        pcm, info = augment.augment(x, nrng, clean[:i] + clean[i + 1:])
+        ok(pcm.dtype == np.int16 and len(pcm) > len(x) // 2, "augment output")
+        wavs.append(os.path.join(d, f"a{i}.wav")); texts.append(u.text)
+        augment.write_wav(wavs[-1], pcm)
+    pcm, _ = augment.empty_clip(nrng)
+    wavs.append(os.path.join(d, "e.wav")); texts.append("")
+    augment.write_wav(wavs[-1], pcm)
+    feats = make_dataset.run_frontend(os.environ["EARSHOT_BIN"], wavs, os.path.join(d, "f"))
+    shards.write_shard(os.path.join(d, "shard-00000.npz"), feats, texts, [{"text": t} for t in texts])
+    back, bt = shards.read_shard(os.path.join(d, "shard-00000.npz"))
+    ok(bt == texts and [b.shape for b in back] == [f.shape for f in feats], "shard round trip")
+    ok(all(np.abs(shards.int8_to_q8(b).astype(int) - f).max() <= 64 for b, f in zip(back, feats)), "int8 mapping error <= 0.25 dB")
+    sa = augment.spec_augment(back[0], nrng, max_freq=10, max_time_frac=0.2)
+    ok(sa.shape == back[0].shape and sa.dtype == back[0].dtype, "spec_augment keeps shape")
+print(f"smoke_data: {passed} passed, 0 failed")
+EOF

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Seconds-long smoke test of training (never the real training): a tiny model on
+# one tiny synthetic shard -> train -> resume -> 2-process data-parallel run.
+# Needs the training packages (EARSHOT_SETUP_TRAIN=1 tools/setup) and build/host/bin/earshot.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+py=/usr/bin/python3
+export EARSHOT_BIN=${EARSHOT_BIN:-$root/build/host/bin/earshot}
+if ! $py -c 'import torch' 2>/dev/null || ! command -v espeak-ng >/dev/null; then
+  echo "smoke_train: SKIP (training packages missing: EARSHOT_SETUP_TRAIN=1 tools/setup)"
+  [[ ${EARSHOT_REQUIRE_TRAIN:-0} == 1 ]] && exit 1
+  exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$root"
+$py tools/train/make_dataset.py --out "$work/data" --split train --hours 0.01 --shard-seconds 36 --seed 3 >/dev/null
+common=(--train "$work/data" --dev "$work/data" --tiny --batch-frames 3000 --eval-every 20)
+$py tools/train/train.py "${common[@]}" --out "$work/run" --steps 20 | tee "$work/a.log"
+grep -q "dev CER ctc" "$work/a.log"
+$py tools/train/train.py "${common[@]}" --out "$work/run" --steps 25 --resume | tee "$work/b.log"
+grep -q "resumed at step 20" "$work/b.log"
+grep -q "saved .* at step 25" "$work/b.log"
+$py tools/train/train.py "${common[@]}" --out "$work/ddp" --steps 6 --nproc 2 | tee "$work/c.log"
+grep -q "saved .* at step 6" "$work/c.log"
+$py - "$work/run/last.pt" <<'PY'
+import math, sys, torch
+s = torch.load(sys.argv[1], map_location="cpu")
+assert s["step"] == 25, s["step"]
+assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point()), "non-finite weights"
+print("smoke_train: ok")
+PY
