@@ -9,7 +9,7 @@ forward: p_t = p_{t-1} + A * sigmoid(w . h_t). During training the centre can be
 teacher-forced from the CTC head's forced alignment (the decoder then learns to predict
 the advance with an auxiliary loss); at inference it uses its own prediction, so memory and
 compute per output character are bounded and decoding follows the audio as it arrives.
-A Gaussian prior (sigma = W/2) on the distance to the centre is added to the scores.
+Inside the window the scores are plain scaled dot products (the runtime's attn_dot kernel).
 """
 import math
 
@@ -83,8 +83,6 @@ class LocalAttentionDecoder(nn.Module):
         keys = enc.gather(1, idx_c[..., None].expand(-1, -1, d))                  # B x (2W+1) x D
         q = self.query(h)
         scores = (keys * q[:, None, :]).sum(-1) / math.sqrt(d)
-        sigma = self.W / 2.0
-        scores = scores - (idx.float() - centre[:, None]) ** 2 / (2 * sigma * sigma)
         scores = scores.masked_fill(~valid, -1e4)
         att = torch.softmax(scores, dim=-1)
         return (att[..., None] * keys).sum(1), att, idx
