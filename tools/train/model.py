@@ -36,7 +36,7 @@ def decode_ids(ids):
 # the 2 MB flash budget; ~35 M MAC per second of audio).
 DEFAULT_CONFIG = dict(
     n_mels=40, stack=3, enc_hidden=192, enc_layers=3,
-    dec_hidden=192, emb=32, att_half_window=8, max_advance=8.0,
+    dec_hidden=192, emb=32, att_half_window=8, max_advance=12.0,
 )
 
 
