@@ -145,22 +145,10 @@ earshot_status Frontend::init(const FrontendConfig& c, void* mem, size_t size, E
   return EARSHOT_OK;
 }
 
-size_t Frontend::push(std::span<const int16_t> pcm) {
-  const size_t take = std::min<size_t>(pcm.size(), cfg_.window_samples - fill_);
-  if (take) std::memcpy(samples_ + fill_, pcm.data(), take * sizeof(int16_t));  // data() may be null
-  fill_ += static_cast<uint32_t>(take);
-  return take;
-}
-
-bool Frontend::pop(std::span<int16_t> features) {
-  if (!frame_ready() || features.size() < cfg_.num_mels) return false;
-  compute(samples_, features.data());
-  const uint32_t keep = cfg_.window_samples - cfg_.hop_samples;
-  std::memmove(samples_, samples_ + cfg_.hop_samples, keep * sizeof(int16_t));
-  fill_ = keep;
-  return true;
-}
-
+#if defined(__x86_64__) && defined(__linux__)
+// The windowing, shift and power loops vectorize with AVX2; the result is the same integers.
+__attribute__((target_clones("avx2", "default")))
+#endif
 void Frontend::compute(const int16_t* x, int16_t* out) const {
   const uint32_t nw = cfg_.window_samples, nfft = cfg_.fft_size, bins = nfft / 2 + 1;
   // Window: |x * w| <= 32768 * 32768 = 2^30.
@@ -201,6 +189,22 @@ void Frontend::compute(const int16_t* x, int16_t* out) const {
     }
     out[m] = static_cast<int16_t>(db);
   }
+}
+
+size_t Frontend::push(std::span<const int16_t> pcm) {
+  const size_t take = std::min<size_t>(pcm.size(), cfg_.window_samples - fill_);
+  if (take) std::memcpy(samples_ + fill_, pcm.data(), take * sizeof(int16_t));  // data() may be null
+  fill_ += static_cast<uint32_t>(take);
+  return take;
+}
+
+bool Frontend::pop(std::span<int16_t> features) {
+  if (!frame_ready() || features.size() < cfg_.num_mels) return false;
+  compute(samples_, features.data());
+  const uint32_t keep = cfg_.window_samples - cfg_.hop_samples;
+  std::memmove(samples_, samples_ + cfg_.hop_samples, keep * sizeof(int16_t));
+  fill_ = keep;
+  return true;
 }
 
 size_t frontend_run(Frontend& fe, std::span<const int16_t> pcm, std::span<int16_t> out) {
