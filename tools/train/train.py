@@ -34,6 +34,7 @@ def parse_args(argv=None):
     p.add_argument("--dev", help="dev shard folder (validation CER)")
     p.add_argument("--out", required=True, help="run folder: last.pt, best.pt, log.jsonl")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init", help="start from this checkpoint (e.g. a committed slim one) when OUT has no last.pt")
     p.add_argument("--steps", type=int, default=200000)
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this long")
     p.add_argument("--save-minutes", type=float, default=10)
@@ -213,9 +214,11 @@ def main(argv=None):
     model = EarshotModel(**cfg)
     last = os.path.join(args.out, "last.pt")
     state = torch.load(last, map_location="cpu") if args.resume and os.path.exists(last) else None
+    if state is None and args.init:
+        state = torch.load(args.init, map_location="cpu")
     if state:
         model = EarshotModel(**state["config"])
-        model.load_state_dict(state["model"])
+        model.load_state_dict({k: v.float() for k, v in state["model"].items()})
     else:
         mean, std = D.feature_stats(train)
         model.feat_mean.copy_(torch.from_numpy(mean))
@@ -223,11 +226,15 @@ def main(argv=None):
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, best = 0, float("inf")
+    rewarm = 0
     if state:
-        opt.load_state_dict(state["opt"])
         step, best = state["step"], state.get("best_cer", float("inf"))
-        random.setstate(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
+        if "opt" in state:
+            opt.load_state_dict(state["opt"])
+            random.setstate(state["rng"])
+            torch.set_rng_state(state["torch_rng"])
+        else:  # slim checkpoint: fresh Adam moments, so warm the learning rate up again
+            rewarm = args.warmup
         if rank == 0:
             print(f"resumed at step {step} (best dev CER {best:.3f})", flush=True)
     objective = JointLoss(model)
@@ -242,13 +249,14 @@ def main(argv=None):
     rng = random.Random(args.seed * 1000 + rank)
     batches = D.length_batches(train, args.batch_frames, rng, rank, world)
     t0 = last_save = time.time()
+    start_step = step
     log = open(os.path.join(args.out, "log.jsonl"), "a") if rank == 0 else None
     avg = None
     while step < args.steps and not stop["now"]:
         items = next(batches)
         x, lens, tgt, tl = make_batch(items, model, rng, augment=True)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args)
+            g["lr"] = lr_at(step, args) * (min(1.0, (step - start_step + 1) / rewarm) if rewarm else 1.0)
         l_ctc, l_att, l_adv = objective(x.to(device), lens.to(device), tgt.to(device), tl.to(device), step)
         loss = args.ctc_weight * l_ctc + (1 - args.ctc_weight) * l_att + 0.1 * l_adv
         opt.zero_grad()
