@@ -4,7 +4,7 @@ set(_arch ${CMAKE_CURRENT_LIST_DIR}/../../arch/armv7a)
 add_library(earshot_board OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/reset.S
   ${CMAKE_CURRENT_LIST_DIR}/board.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/semihosting.cpp
+  ${_arch}/semihosting.cpp
   ${_arch}/cpu_init.S
   ${_arch}/vectors.S
   ${_arch}/fault.cpp
@@ -18,3 +18,5 @@ set(EARSHOT_BOARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/link.ld)
 set(EARSHOT_BOARD_QEMU qemu-system-arm -M virt -m 128M -nographic -nic none
     -semihosting-config enable=on,target=native)
 set(EARSHOT_BOARD_CPUS cortex-a15 cortex-a7)
+# Where a fault's pc must point: the image, linked at 0x40000000.
+set(EARSHOT_BOARD_PC_REGEX "0x4[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]")

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "arch/armv7a/pmu.h"
+#include "arch/armv7a/semihosting.h"
 #include "boards/board.h"
-#include "boards/virt/semihosting.h"
 
 namespace {
 

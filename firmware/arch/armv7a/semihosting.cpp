@@ -1,6 +1,11 @@
-#include "boards/virt/semihosting.h"
+#include "arch/armv7a/semihosting.h"
 
 #include <cstdint>
+
+// Set (to a non-zero value) by semihosting_optional.S when a semihosting call
+// traps instead of reaching a host. Zero-initialised in .bss.
+extern "C" volatile uint32_t armv7a_semihosting_absent;
+volatile uint32_t armv7a_semihosting_absent = 0;
 
 namespace semihosting {
 namespace {
@@ -23,6 +28,8 @@ uint32_t call(uint32_t op, const void* block) {
 }
 
 }  // namespace
+
+bool host_absent() { return armv7a_semihosting_absent != 0; }
 
 bool get_cmdline(char* buf, size_t size) {
   // In: buffer and its size; out: the length written (without the NUL).
