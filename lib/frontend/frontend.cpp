@@ -145,7 +145,7 @@ earshot_status Frontend::init(const FrontendConfig& c, void* mem, size_t size, E
   return EARSHOT_OK;
 }
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
 // The windowing, shift and power loops vectorize with AVX2; the result is the same integers.
 __attribute__((target_clones("avx2", "default")))
 #endif

@@ -19,6 +19,10 @@ class ImageWriter {
   void meta_u32_array(const std::string& key, const std::vector<uint32_t>& v);
   void meta_i32_array(const std::string& key, const std::vector<int32_t>& v);
   void meta_i16_array(const std::string& key, const std::vector<int16_t>& v);
+  // Any type with its value bytes as stored (tests copy entries between images).
+  void meta_raw(MetaType type, const std::string& key, std::span<const uint8_t> value) {
+    meta(type, key, value.data(), value.size());
+  }
 
   struct Tensor {
     std::string name;

@@ -1,15 +1,24 @@
 // earshot-pack: the weight conversion tool. Reads and writes `.esm` model images.
+//   earshot-pack pack CKPT.safetensors -o M.esm   quantize and pack (lib/model/MODEL.md)
 //   earshot-pack inspect M.esm     header, metadata, tensor table, sizes, checksum
-//   earshot-pack verify M.esm      full validation; non-zero exit naming any defect
+//   earshot-pack verify M.esm      full validation incl. the model schema; non-zero exit naming any defect
+//   earshot-pack tables --json     the kernels' compile-time tables (for tools/train/intref.py)
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "image/image.h"
+#include "kernels/activation.h"
+#include "kernels/tables.h"
+#include "model/schema.h"
+#include "pack/convert.h"
 #include "pack/image_writer.h"
 
 using namespace earshot;
@@ -49,7 +58,24 @@ void print_meta(const MetaView& m) {
   switch (m.type) {
     case MetaType::kU32: std::printf("u32 %u\n", static_cast<uint32_t>(i32(0))); break;
     case MetaType::kI32: std::printf("i32 %d\n", i32(0)); break;
-    case MetaType::kString: std::printf("\"%.*s\"\n", static_cast<int>(m.value.size()), reinterpret_cast<const char*>(m.value.data())); break;
+    case MetaType::kString: {
+      const std::string v(reinterpret_cast<const char*>(m.value.data()), m.value.size());
+      if (m.key == "vocab") {  // tokens joined by '\n': show them as a list
+        size_t n = 1;
+        for (char c : v) n += c == '\n';
+        std::printf("%zu tokens [", n);
+        size_t pos = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const size_t nl = v.find('\n', pos);
+          std::printf("%s\"%s\"", i ? ", " : "", v.substr(pos, nl - pos).c_str());
+          pos = nl + 1;
+        }
+        std::printf("]\n");
+      } else {
+        std::printf("\"%s\"\n", v.c_str());
+      }
+      break;
+    }
     case MetaType::kU32Array:
     case MetaType::kI32Array:
     case MetaType::kI16Array: {
@@ -78,20 +104,43 @@ int inspect(const std::string& path) {
               img.version_minor(), img.file_bytes(), img.crc());
   std::printf("metadata (%u entries)\n", img.meta_count());
   for (uint32_t i = 0; i < img.meta_count(); ++i) print_meta(img.meta(i));
-  std::printf("tensors (%u)\n  %-34s %-7s %-18s %6s %9s %10s %s\n", img.tensor_count(), "name", "dtype", "shape", "layout",
+  std::printf("tensors (%u)\n  %-34s %-7s %-18s %-6s %9s %10s %s\n", img.tensor_count(), "name", "dtype", "shape", "layout",
               "bytes", "scale", "quant");
   size_t total = 0, params = 0;
   for (uint32_t i = 0; i < img.tensor_count(); ++i) {
     const TensorView t = img.tensor(i);
     std::string shape;
     for (int d = 0; d < t.ndim; ++d) shape += (d ? "x" : "") + std::to_string(t.dims[d]);
-    std::printf("  %-34s %-7s %-18s %6u %9u %10.3g %s\n", std::string(t.name).c_str(), dtype_name(t.dtype), shape.c_str(),
-                t.layout, t.bytes, t.scale,
+    std::string layout = std::to_string(t.layout);
+    kernels::S8Matrix m;
+    Error e;
+    if (t.layout == kLayoutO16K4 && kernels::s8_matrix_view(t.data, t.bytes, &m, e) == EARSHOT_OK) {
+      // Packed blob: show its segments and count its int8 weights.
+      layout = "o16k4";
+      shape = std::to_string(m.rows) + "x" + std::to_string(m.cols[0]) + (m.nseg == 2 ? "+" + std::to_string(m.cols[1]) : "");
+      params += static_cast<size_t>(m.rows) * (m.cols[0] + m.cols[1]);
+    } else if (t.dtype == DType::kInt8) {
+      params += t.elements();
+    }
+    std::printf("  %-34s %-7s %-18s %-6s %9u %10.3g %s\n", std::string(t.name).c_str(), dtype_name(t.dtype), shape.c_str(),
+                layout.c_str(), t.bytes, t.scale,
                 t.quant_index == kNoQuant ? "-" : std::string(img.tensor(t.quant_index).name).c_str());
     total += t.bytes;
-    if (t.dtype == DType::kInt8) params += t.elements();
   }
   std::printf("tensor data %zu bytes, %zu int8 weights\n", total, params);
+  ModelHparams hp;
+  ModelTensors mt;
+  Error err;
+  if (model_schema_open(img, hp, mt, err) == EARSHOT_OK) {
+    std::printf("model %s \"%.*s\": %u stacked frames of %u mels (hop %u samples) -> encoder %u x LSTM %u -> CTC %u;\n"
+                "  decoder LSTM %u (embed %u), local attention over %u frames, advance <= %.2f frames/char,\n"
+                "  onset back %u frames, <= %u chars\n",
+                kModelArch, static_cast<int>(hp.name.size()), hp.name.data(), hp.stack, hp.n_mels,
+                hp.frontend.hop_samples, hp.enc_layers, hp.enc_hidden, hp.vocab_size, hp.dec_hidden, hp.dec_embed,
+                2 * hp.half_window + 1, hp.max_advance_q8 / 256.0, hp.onset_back, hp.max_chars);
+  } else {
+    std::printf("model schema: %s\n", err.message);
+  }
   return 0;
 }
 
@@ -99,8 +148,65 @@ int verify(const std::string& path) {
   Loaded buf;
   ModelImage img;
   if (!open_image(path, buf, img)) return 1;
-  std::printf("%s: OK (format %u.%u, %u tensors, %u bytes, CRC-32 %08x)\n", path.c_str(), kImageVersionMajor,
-              img.version_minor(), img.tensor_count(), img.file_bytes(), img.crc());
+  ModelHparams hp;
+  ModelTensors mt;
+  Error err;
+  if (model_schema_open(img, hp, mt, err) != EARSHOT_OK) {
+    std::fprintf(stderr, "earshot-pack: %s: %s\n", path.c_str(), err.message);
+    return 1;
+  }
+  std::printf("%s: OK (format %u.%u, model %s, %u tensors, %u bytes, CRC-32 %08x)\n", path.c_str(), kImageVersionMajor,
+              img.version_minor(), kModelArch, img.tensor_count(), img.file_bytes(), img.crc());
+  return 0;
+}
+
+int pack_cmd(const std::string& in, const std::string& out, std::string name, bool report) {
+  namespace fs = std::filesystem;
+  if (name.empty()) name = fs::path(out).stem().string();
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    pack::PackOptions opt;
+    opt.name = name;
+    const pack::PackReport rep = pack::pack_file(in, out, opt);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%s: %zu bytes, %zu int8 weights, s_in %.5g%s, s_d %.5g, s_q %.5g%s (%.0f ms)\n", out.c_str(), rep.image_bytes,
+                static_cast<size_t>(rep.int8_weights), rep.s_in, rep.input_calibrated ? " (calibrated)" : "", rep.s_d,
+                rep.s_q, rep.query_calibrated ? " (calibrated)" : "", ms);
+    if (report) {
+      std::printf("  %-12s %6s %6s %10s %10s %12s %12s %12s %9s\n", "tensor", "rows", "cols", "max_err", "rms_err",
+                  "max_bias_err", "scale_min", "scale_max", "rel_rms");
+      for (const auto& s : rep.stats)
+        std::printf("  %-12s %6d %6d %10.6f %10.6f %12.6f %12.5g %12.5g %8.3f%%\n", s.tensor.c_str(), s.rows, s.cols,
+                    s.max_err, s.rms_err, s.max_bias_err, s.scale_min, s.scale_max, 100 * s.rel_rms);
+      std::printf("  (max_err, rms_err: weights, in units of the row's scale; max_bias_err: in accumulator units;\n"
+                  "   rel_rms: RMS dequantization error / RMS weight)\n");
+    }
+  } catch (const pack::PackError& e) {
+    std::fprintf(stderr, "earshot-pack: %s: %s (no image written)\n", in.c_str(), e.what());
+    return 1;
+  } catch (const std::exception& e) {  // e.g. out of memory on a huge file
+    std::fprintf(stderr, "earshot-pack: %s: %s (no image written)\n", in.c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}
+
+// The tables the integer algorithm uses, so the Python reference computes with
+// these exact constants instead of regenerating them.
+int tables_cmd() {
+  namespace t = kernels::tables;
+  auto arr = [](const auto& a) { return nlohmann::json(std::vector<int64_t>(a.begin(), a.end())); };
+  nlohmann::json j;
+  j["sigmoid_q15"] = arr(t::kSigmoidQ15);
+  j["tanh_q15"] = arr(t::kTanhQ15);
+  j["sigmoid_pairs"] = arr(t::kSigmoidPairs);
+  j["tanh_pairs"] = arr(t::kTanhPairs);
+  j["exp_hi_q15"] = arr(t::kExpHiQ15);
+  j["exp_lo_q15"] = arr(t::kExpLoQ15);
+  j["exp_cutoff_q10"] = kernels::kExpCutoffQ10;
+  j["ln1p_q20"] = arr(t::kLn1pQ20);
+  j["ln2_q20"] = t::kLn2Q20;
+  std::printf("%s\n", j.dump().c_str());
   return 0;
 }
 
@@ -114,8 +220,18 @@ int main(int argc, char** argv) {
   std::string file;
   auto* ins = app.add_subcommand("inspect", "Print header, metadata, tensor table, sizes and checksum");
   ins->add_option("image", file, "Model image (.esm)")->required();
-  auto* ver = app.add_subcommand("verify", "Validate an image; non-zero exit and a message naming any defect");
+  auto* ver = app.add_subcommand("verify", "Validate an image and its model schema; non-zero exit and a message naming any defect");
   ver->add_option("image", file, "Model image (.esm)")->required();
+  std::string out, name;
+  bool report = false;
+  auto* pk = app.add_subcommand("pack", "Quantize a float checkpoint (safetensors from tools/train/export.py) into an image");
+  pk->add_option("checkpoint", file, "Checkpoint (.safetensors)")->required();
+  pk->add_option("-o,--output", out, "Image to write (.esm); written only if everything checks out")->required();
+  pk->add_option("--name", name, "model.name (default: the output file's stem)");
+  pk->add_flag("--report", report, "Print per-tensor quantization error statistics");
+  bool json = false;
+  auto* tb = app.add_subcommand("tables", "Print the kernels' compile-time tables");
+  tb->add_flag("--json", json, "As JSON (the only format)")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,5 +239,7 @@ int main(int argc, char** argv) {
   }
   if (ins->parsed()) return inspect(file);
   if (ver->parsed()) return verify(file);
+  if (pk->parsed()) return pack_cmd(file, out, name, report);
+  if (tb->parsed()) return tables_cmd();
   return 2;
 }

@@ -1,11 +1,38 @@
 /* earshot — offline speech recognizer: public C API.
  *
- * Ownership: the library never allocates after a handle is created; memory the
- * caller passes in stays the caller's and must outlive the handle using it.
- * Every call returns an earshot_status; earshot_status_string() names it.
+ * Ownership and lifetimes
+ * -----------------------
+ * The library never allocates: every byte it uses is memory the caller passes
+ * in, and that memory stays the caller's.
+ *
+ *   image       The model image (.esm), read in place (e.g. from flash). At
+ *               least 16-byte aligned. Must outlive the model handle.
+ *   model       Lives in caller memory of earshot_model_handle_size() bytes
+ *               (<= EARSHOT_MODEL_HANDLE_BYTES on every target, so a static
+ *               buffer of that size always fits), any alignment. Read-only
+ *               after earshot_model_open(): any number of recognizers, on any
+ *               number of threads, may share one model. Must outlive them.
+ *   recognizer  Lives at the start of its arena, earshot_arena_size() bytes of
+ *               caller memory (any alignment) that hold all of its state; the
+ *               size depends only on the model and the config, never on how
+ *               long the audio is. One thread at a time per recognizer.
+ *
+ * There are no destroy functions: nothing is held outside the caller's
+ * memory, so reusing or freeing that memory ends a handle. Pointers inside an
+ * earshot_result point into the arena and stay valid until the next
+ * earshot_push / earshot_finish / earshot_reset on that recognizer.
+ *
+ * Errors: every call returns an earshot_status; earshot_status_string() names
+ * the code and earshot_last_error() says what exactly was wrong.
+ *
+ * Results are bit-identical for any chunking of the audio and on every target
+ * and instruction-set level.
  */
 #ifndef EARSHOT_EARSHOT_H
 #define EARSHOT_EARSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +54,84 @@ typedef enum earshot_status {
 
 /* Static, never NULL. */
 const char* earshot_status_string(earshot_status status);
+
+/* The message of the last failed earshot_* call on this thread (per thread on
+ * hosted targets; one buffer on bare metal, which is single-threaded). Empty
+ * if none failed yet. Valid until the next failing call on the thread. */
+const char* earshot_last_error(void);
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct earshot_model earshot_model;
+
+#define EARSHOT_MODEL_HANDLE_BYTES 4096
+
+/* Bytes of handle memory earshot_model_open() needs. */
+size_t earshot_model_handle_size(void);
+
+/* Validates the image (format, checksum, model schema) and builds the model
+ * handle in handle_mem. On failure *model is NULL and earshot_last_error()
+ * names the defect (EARSHOT_ERR_BAD_MODEL). */
+earshot_status earshot_model_open(const void* image, size_t image_bytes, void* handle_mem, size_t handle_mem_bytes,
+                                  earshot_model** model);
+
+typedef struct earshot_model_info {
+  const char* name;               /* model.name, NUL-terminated (<= 63 chars), valid while the model */
+  uint32_t sample_rate_hz;        /* of the PCM earshot_push() takes */
+  uint32_t encoder_frame_samples; /* samples per encoder frame: token_frames[i] * this = sample offset */
+  uint32_t vocab_size;            /* output tokens, <eos> included */
+  uint32_t max_chars;             /* the model's limit of characters per utterance */
+} earshot_model_info;
+
+earshot_status earshot_model_get_info(const earshot_model* model, earshot_model_info* info);
+
+/* ---------------------------------------------------------------- recognizer */
+
+typedef struct earshot_recognizer earshot_recognizer;
+
+/* Zero-initialise, then set what you need; NULL means all defaults. */
+typedef struct earshot_recognizer_config {
+  uint32_t max_chars; /* 0: the model's limit; else 1..4096 characters per utterance */
+  /* Search options (beam width, grammar / word-list constraints, confidence)
+   * will be added here, together with the calls that set them. */
+} earshot_recognizer_config;
+
+/* Arena bytes a recognizer for this model and config needs. */
+earshot_status earshot_arena_size(const earshot_model* model, const earshot_recognizer_config* config, size_t* bytes);
+
+/* Builds a recognizer at the start of `arena` (arena_bytes >= earshot_arena_size;
+ * less fails with EARSHOT_ERR_MEMORY_TOO_SMALL and touches nothing). */
+earshot_status earshot_recognizer_create(const earshot_model* model, const earshot_recognizer_config* config,
+                                         void* arena, size_t arena_bytes, earshot_recognizer** recognizer);
+
+/* Feeds n samples of mono 16-bit PCM at the model's sample rate (any n, any
+ * chunking). Decoding follows the audio: partial text is available at once. */
+earshot_status earshot_push(earshot_recognizer* recognizer, const int16_t* pcm, size_t n);
+
+/* End of input: decodes what is left; the result becomes final. Pushing
+ * again needs earshot_reset(). */
+earshot_status earshot_finish(earshot_recognizer* recognizer);
+
+typedef struct earshot_result {
+  const char* text;              /* NUL-terminated; one character per token */
+  uint32_t num_tokens;           /* characters in text */
+  const uint32_t* token_frames;  /* [num_tokens] encoder frame of each character (attention window
+                                    centre); times: frame * encoder_frame_samples / sample_rate_hz */
+  uint32_t encoder_frames;       /* encoder frames computed so far */
+  int is_final;                  /* non-zero once the text can no longer change (end token,
+                                    character limit, or earshot_finish) */
+} earshot_result;
+
+/* The text so far (partial while streaming, final after the end token or
+ * earshot_finish). Pointers valid until the next push/finish/reset. */
+earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_result* result);
+
+/* Starts a new utterance with the same model, config and arena. */
+earshot_status earshot_reset(earshot_recognizer* recognizer);
+
+/* ---------------------------------------------------------------- search (planned)
+ * Beam search, grammar and word-list constraints, confidences, n-best and
+ * end-of-utterance detection (lib/decoder) will be declared here. */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,146 @@
+// The C API (earshot.h) over Model and Recognizer: argument checks, handles in
+// caller memory, and the last-error message.
+#include "earshot/earshot.h"
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "common/error.h"
+#include "model/model.h"
+#include "model/recognizer.h"
+
+using earshot::Error;
+using earshot::Model;
+using earshot::Recognizer;
+
+struct earshot_model {
+  Model model;
+  char name[64];  // model.name, NUL-terminated (the image holds it without a NUL)
+};
+static_assert(sizeof(earshot_model) + alignof(earshot_model) - 1 <= EARSHOT_MODEL_HANDLE_BYTES,
+              "EARSHOT_MODEL_HANDLE_BYTES is a promise to callers with static buffers");
+
+// A recognizer handle is the Recognizer at the start of its arena.
+static Recognizer* rec_of(earshot_recognizer* r) { return reinterpret_cast<Recognizer*>(r); }
+static const Recognizer* rec_of(const earshot_recognizer* r) { return reinterpret_cast<const Recognizer*>(r); }
+
+namespace {
+
+// Hosted targets may call from many threads; bare metal has one.
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
+thread_local Error g_last;
+#else
+Error g_last;
+#endif
+
+// Records a failure for earshot_last_error() and returns its status.
+earshot_status fail(const Error& err) {
+  g_last = err;
+  return err.status;
+}
+
+earshot_status invalid(const char* what) {
+  Error e;
+  e.set(EARSHOT_ERR_INVALID_ARGUMENT, "%s", what);
+  return fail(e);
+}
+
+earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
+  earshot::RecognizerConfig r;
+  if (c) r.max_chars = c->max_chars;
+  return r;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* earshot_last_error(void) { return g_last.message; }
+
+size_t earshot_model_handle_size(void) { return sizeof(earshot_model) + alignof(earshot_model) - 1; }
+
+earshot_status earshot_model_open(const void* image, size_t image_bytes, void* handle_mem, size_t handle_mem_bytes,
+                                  earshot_model** model) {
+  if (!model) return invalid("earshot_model_open: model is NULL");
+  *model = nullptr;
+  if (!image) return invalid("earshot_model_open: image is NULL");
+  if (!handle_mem || handle_mem_bytes < earshot_model_handle_size()) {
+    Error e;
+    e.set(EARSHOT_ERR_MEMORY_TOO_SMALL, "earshot_model_open: handle memory is %zu bytes, needs %zu", handle_mem_bytes,
+          earshot_model_handle_size());
+    return fail(e);
+  }
+  const auto a = reinterpret_cast<uintptr_t>(handle_mem);
+  void* at = reinterpret_cast<void*>((a + alignof(earshot_model) - 1) & ~uintptr_t{alignof(earshot_model) - 1});
+  auto* m = new (at) earshot_model();
+  Error err;
+  if (m->model.open({static_cast<const uint8_t*>(image), image_bytes}, err) != EARSHOT_OK) return fail(err);
+  const std::string_view n = m->model.hparams().name;
+  const size_t len = n.size() < sizeof m->name ? n.size() : sizeof m->name - 1;
+  std::memcpy(m->name, n.data(), len);
+  m->name[len] = '\0';
+  *model = m;
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_model_get_info(const earshot_model* model, earshot_model_info* info) {
+  if (!model || !info) return invalid("earshot_model_get_info: NULL argument");
+  const earshot::ModelHparams& hp = model->model.hparams();
+  info->name = model->name;
+  info->sample_rate_hz = hp.frontend.sample_rate_hz;
+  info->encoder_frame_samples = model->model.encoder_frame_samples();
+  info->vocab_size = hp.vocab_size;
+  info->max_chars = hp.max_chars;
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_arena_size(const earshot_model* model, const earshot_recognizer_config* config, size_t* bytes) {
+  if (!model || !bytes) return invalid("earshot_arena_size: NULL argument");
+  Error err;
+  *bytes = Recognizer::arena_size(model->model, to_cpp(config), err);
+  return *bytes ? EARSHOT_OK : fail(err);
+}
+
+earshot_status earshot_recognizer_create(const earshot_model* model, const earshot_recognizer_config* config,
+                                         void* arena, size_t arena_bytes, earshot_recognizer** recognizer) {
+  if (!recognizer) return invalid("earshot_recognizer_create: recognizer is NULL");
+  *recognizer = nullptr;
+  if (!model) return invalid("earshot_recognizer_create: model is NULL");
+  Error err;
+  Recognizer* r = Recognizer::create(model->model, to_cpp(config), arena, arena_bytes, err);
+  if (!r) return fail(err);
+  *recognizer = reinterpret_cast<earshot_recognizer*>(r);
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_push(earshot_recognizer* recognizer, const int16_t* pcm, size_t n) {
+  if (!recognizer) return invalid("earshot_push: recognizer is NULL");
+  Error err;
+  return rec_of(recognizer)->push(pcm, n, err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
+}
+
+earshot_status earshot_finish(earshot_recognizer* recognizer) {
+  if (!recognizer) return invalid("earshot_finish: recognizer is NULL");
+  Error err;
+  return rec_of(recognizer)->finish(err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
+}
+
+earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_result* result) {
+  if (!recognizer || !result) return invalid("earshot_get_result: NULL argument");
+  const earshot::RecognizerResult r = rec_of(recognizer)->result();
+  result->text = r.text;
+  result->num_tokens = r.num_tokens;
+  result->token_frames = r.token_frames;
+  result->encoder_frames = r.encoder_frames > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(r.encoder_frames);
+  result->is_final = r.is_final ? 1 : 0;
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_reset(earshot_recognizer* recognizer) {
+  if (!recognizer) return invalid("earshot_reset: recognizer is NULL");
+  rec_of(recognizer)->reset();
+  return EARSHOT_OK;
+}
+
+}  // extern "C"

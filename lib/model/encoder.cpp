@@ -1,0 +1,81 @@
+#include "model/encoder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/lstm-step/lstm_step.h"
+#include "kernels/quant.h"
+#include "kernels/s8-gemm/s8_gemm.h"
+
+namespace earshot {
+
+using namespace kernels;
+
+size_t StreamingEncoder::scratch_size(const Model& m) {
+  const ModelHparams& hp = m.hparams();
+  const auto H = static_cast<int32_t>(hp.enc_hidden);
+  size_t s = s8_gemm_scratch_size(H, 0, 1);  // CTC head
+  for (uint32_t l = 0; l < hp.enc_layers; ++l)
+    s = std::max(s, lstm_scratch_size(m.tensors().enc[l].input_size, H, 1));
+  return s;
+}
+
+void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
+  model_ = &m;
+  hp_ = &m.hparams();
+  stacked_ = a.take<int8_t>(size_t{hp_->stack} * hp_->n_mels);
+  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+    h8_[l] = a.take<int8_t>(hp_->enc_hidden);
+    c16_[l] = a.take<int16_t>(hp_->enc_hidden);
+  }
+  ctc_ = a.take<int16_t>(hp_->vocab_size);
+}
+
+void StreamingEncoder::reset() {
+  // Zero state at utterance start (MODEL.md step 2).
+  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+    std::memset(h8_[l], 0, hp_->enc_hidden);
+    std::memset(c16_[l], 0, hp_->enc_hidden * sizeof(int16_t));
+  }
+  filled_ = 0;
+  ctc_token_ = 0;
+}
+
+bool StreamingEncoder::push_features(const int16_t* f, Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  const uint32_t M = hp_->n_mels;
+  // Step 1: per-band normalisation into the encoder's int8 input grid.
+  int8_t* x8 = stacked_ + size_t{filled_} * M;
+  for (uint32_t m = 0; m < M; ++m)
+    x8[m] = requant_s8(int32_t{f[m]} - t.input_mean_q8[m], t.input_mult[m], t.input_shift[m]);
+  if (++filled_ < hp_->stack) return false;
+  filled_ = 0;
+
+  // Step 2: the LSTM stack on the stacked frames; each layer's h8 feeds the next.
+  const int8_t* x = stacked_;
+  ptrdiff_t x_stride = static_cast<ptrdiff_t>(hp_->stack * M);
+  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+    LstmStepArgs a;
+    a.x = x;
+    a.x_stride = x_stride;
+    a.h8_prev = h8_[l];
+    a.c16 = c16_[l];
+    a.h8 = h8_[l];
+    lstm_step_with(isa, t.enc[l], a, scratch);
+    x = h8_[l];
+    x_stride = static_cast<ptrdiff_t>(hp_->enc_hidden);
+  }
+
+  // Step 3: CTC logits of e[n] and the greedy token.
+  S8GemmArgs g;
+  g.x[0] = output();
+  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->enc_hidden);
+  g.out_type = OutType::s16;
+  g.y = ctc_;
+  g.y_stride = static_cast<ptrdiff_t>(hp_->vocab_size);
+  s8_gemm_with(isa, t.ctc, g, scratch);
+  ctc_token_ = argmax_s16(ctc_, static_cast<int32_t>(hp_->vocab_size));
+  return true;
+}
+
+}  // namespace earshot

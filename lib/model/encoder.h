@@ -1,0 +1,50 @@
+// Streaming encoder (MODEL.md steps 1-3): front-end features in, one encoder
+// frame out per `stack` features: input quantization, frame stacking, the
+// int8 LSTM stack (one lstm_step per layer per encoder frame) and the CTC
+// head's logits and greedy token.
+//
+// State lives in the recognizer's arena (layout()); nothing is allocated.
+#pragma once
+#include <cstdint>
+
+#include "kernels/isa.h"
+#include "model/arena.h"
+#include "model/model.h"
+
+namespace earshot {
+
+class StreamingEncoder {
+ public:
+  // Scratch bytes the encoder's kernels need (shared with the decoder).
+  static size_t scratch_size(const Model& m);
+  void layout(ArenaCarver& a, const Model& m);
+  void reset();
+
+  // One feature frame (n_mels int16, Q8 dB). Returns true when it completed
+  // an encoder frame: output(), ctc_logits() and ctc_token() then describe it.
+  bool push_features(const int16_t* features, kernels::Isa isa, void* scratch);
+
+  const int8_t* output() const { return h8_[hp_->enc_layers - 1]; }  // e[n]: H int8, Q7
+  const int16_t* ctc_logits() const { return ctc_; }                 // V int16, Q10
+  int32_t ctc_token() const { return ctc_token_; }                    // argmax, lowest index on ties
+
+ private:
+  const Model* model_ = nullptr;
+  const ModelHparams* hp_ = nullptr;
+  int8_t* stacked_ = nullptr;                // stack x n_mels int8, oldest frame first
+  int8_t* h8_[kMaxEncoderLayers] = {};       // per layer H, Q7
+  int16_t* c16_[kMaxEncoderLayers] = {};     // per layer H, Q11
+  int16_t* ctc_ = nullptr;                   // V
+  uint32_t filled_ = 0;                      // feature frames in stacked_
+  int32_t ctc_token_ = 0;
+};
+
+// argmax with ties to the lowest index (MODEL.md steps 3 and 5.5).
+inline int32_t argmax_s16(const int16_t* z, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; ++i)
+    if (z[i] > z[best]) best = i;
+  return best;
+}
+
+}  // namespace earshot

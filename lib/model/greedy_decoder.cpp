@@ -1,0 +1,169 @@
+#include "model/greedy_decoder.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "kernels/activation.h"
+#include "kernels/lstm-step/lstm_step.h"
+#include "kernels/quant.h"
+#include "kernels/s8-gemm/s8_gemm.h"
+#include "model/encoder.h"
+
+namespace earshot {
+
+using namespace kernels;
+
+uint32_t GreedyDecoder::ring_frames(const ModelHparams& hp) {
+  // Window low ends c - W never decrease (p only grows). After each encoder
+  // frame the decoder is idle, done, or waiting with N <= c + W, so when the
+  // next frame arrives it needs [c - W, c + W]: 2W + 1 frames. At the onset
+  // n0 (N = n0 + 1) the first window may start onset_back + W frames before
+  // n0: onset_back + W + 1 frames. The ring holds the larger of the two.
+  return hp.half_window + 1 + std::max(hp.half_window, hp.onset_back);
+}
+
+size_t GreedyDecoder::scratch_size(const Model& m) {
+  const ModelHparams& hp = m.hparams();
+  const auto H = static_cast<int32_t>(hp.enc_hidden), Hd = static_cast<int32_t>(hp.dec_hidden),
+             E = static_cast<int32_t>(hp.dec_embed);
+  size_t s = lstm_scratch_size(E + H, Hd, 1);
+  s = std::max(s, s8_gemm_scratch_size(Hd, 0, 1));  // dec.advance, dec.query
+  s = std::max(s, s8_gemm_scratch_size(Hd, H, 1));  // dec.out
+  s = std::max(s, attn_scratch_size(static_cast<int32_t>(2 * hp.half_window + 1), H, H));
+  return s;
+}
+
+void GreedyDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars) {
+  model_ = &m;
+  hp_ = &m.hparams();
+  max_chars_ = max_chars;
+  x_ = a.take<int8_t>(hp_->dec_embed + hp_->enc_hidden);
+  h8_ = a.take<int8_t>(hp_->dec_hidden);
+  c16_ = a.take<int16_t>(hp_->dec_hidden);
+  q8_ = a.take<int8_t>(hp_->enc_hidden);
+  logits_ = a.take<int16_t>(hp_->vocab_size);
+  tokens_ = a.take<uint8_t>(max_chars);
+  frames_ = a.take<uint32_t>(max_chars);
+  text_ = a.take<char>(size_t{max_chars} + 1);
+}
+
+void GreedyDecoder::reset() {
+  // Step 4's start state: y = <eos>, ctx8 = 0, h8 = c16 = 0.
+  std::memset(x_, 0, hp_->dec_embed + hp_->enc_hidden);
+  std::memset(h8_, 0, hp_->dec_hidden);
+  std::memset(c16_, 0, hp_->dec_hidden * sizeof(int16_t));
+  text_[0] = '\0';
+  phase_ = Phase::kWaitOnset;
+  y_ = 0;
+  p_ = 0;
+  onset_ = -1;
+  steps_ = n_tokens_ = 0;
+}
+
+void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
+  if (phase_ == Phase::kWaitOnset) {
+    if (ctc_token == 0) return;  // blank: silence and noise decode nothing
+    onset_ = static_cast<int64_t>(ring.count()) - 1;
+    p_ = std::max<int64_t>(0, onset_ - hp_->onset_back) * 256;
+    step_head(isa, scratch);
+  }
+  while (phase_ == Phase::kWaitWindow && step_tail(ring, false, isa, scratch)) {
+  }
+}
+
+void GreedyDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
+  while (phase_ == Phase::kWaitWindow && step_tail(ring, true, isa, scratch)) {
+  }
+}
+
+// Steps 5.1-5.2: the LSTM on embed[y] ‖ ctx8, then the window advance.
+void GreedyDecoder::step_head(Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  std::memcpy(x_, t.dec_embed + size_t(y_) * hp_->dec_embed, hp_->dec_embed);  // ctx8 already follows
+  LstmStepArgs a;
+  a.x = x_;
+  a.x_stride = static_cast<ptrdiff_t>(hp_->dec_embed + hp_->enc_hidden);
+  a.h8_prev = h8_;
+  a.c16 = c16_;
+  a.h8 = h8_;
+  lstm_step_with(isa, t.dec_lstm, a, scratch);
+
+  int16_t adv = 0;  // Q12
+  S8GemmArgs g;
+  g.x[0] = h8_;
+  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
+  g.out_type = OutType::s16;
+  g.y = &adv;
+  g.y_stride = 1;
+  s8_gemm_with(isa, t.dec_advance, g, scratch);
+  p_ += (int64_t{hp_->max_advance_q8} * sigmoid_q15(adv) + (1 << 14)) >> 15;
+  phase_ = Phase::kWaitWindow;
+}
+
+// Steps 5.3-5.5. Returns false while the window is incomplete (the step waits
+// with its state kept) or once the utterance is final.
+bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  const auto n = static_cast<int64_t>(ring.count());
+  const int64_t c = p_ >> 8, W = hp_->half_window;
+  if (!ended && n <= c + W) return false;  // 5.3: wait for frame c + W
+  // Window [max(0, c - W), min(N - 1, c + W)]; a centre beyond the end (only
+  // after the input ended) leaves the last frame alone.
+  const int64_t last = std::min(n - 1, c + W);
+  const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
+  assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
+
+  // 5.4: query, then dot-product attention with keys = values = e[j].
+  const auto H = static_cast<ptrdiff_t>(hp_->enc_hidden);
+  int8_t* ctx8 = x_ + hp_->dec_embed;  // written where the next step's LSTM reads it
+  S8GemmArgs g;
+  g.x[0] = h8_;
+  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
+  g.out_type = OutType::s8;
+  g.y = q8_;
+  g.y_stride = H;
+  s8_gemm_with(isa, t.dec_query, g, scratch);
+  AttnParams ap = t.attn;
+  ap.frames = static_cast<int32_t>(last - first + 1);
+  AttnDotArgs at;
+  at.q = q8_;
+  at.keys = at.values = ring.window(static_cast<uint64_t>(first));
+  at.key_stride = at.value_stride = H;
+  at.ctx = ctx8;
+  attn_kernels(isa)->dot(ap, at, align64(scratch));
+
+  // 5.5: output logits over h8 ‖ ctx8 and the greedy token.
+  const auto V = static_cast<int32_t>(hp_->vocab_size);
+  g = S8GemmArgs{};
+  g.x[0] = h8_;
+  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
+  g.x[1] = ctx8;
+  g.x_stride[1] = H;
+  g.out_type = OutType::s16;
+  g.y = logits_;
+  g.y_stride = V;
+  s8_gemm_with(isa, t.dec_out, g, scratch);
+  const int32_t y = argmax_s16(logits_, V);
+  if (observer_)
+    observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
+                                              static_cast<uint32_t>(ap.frames)});
+  ++steps_;
+  if (y == 0) {
+    phase_ = Phase::kDone;
+    return false;
+  }
+  tokens_[n_tokens_] = static_cast<uint8_t>(y);
+  frames_[n_tokens_] = static_cast<uint32_t>(std::min<int64_t>(c, UINT32_MAX));
+  text_[n_tokens_] = hp_->vocab_chars[y];
+  text_[++n_tokens_] = '\0';
+  if (n_tokens_ == max_chars_) {
+    phase_ = Phase::kDone;
+    return false;
+  }
+  y_ = y;
+  step_head(isa, scratch);
+  return true;
+}
+
+}  // namespace earshot

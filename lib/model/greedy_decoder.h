@@ -1,0 +1,87 @@
+// Greedy local-attention decoder (MODEL.md steps 4-5) as a resumable state
+// machine over the ring of encoder frames.
+//
+// A step runs in two halves: the LSTM and the window advance (5.1-5.2), then
+// the attention and output (5.4-5.5) once the window's last frame exists or
+// the input has ended (the wait rule, 5.3). Between the halves the step's
+// state is kept, so whatever chunks the audio arrives in, every step sees the
+// same frames and the tokens and logits are the same bits.
+#pragma once
+#include <cstdint>
+
+#include "kernels/attention/attention.h"
+#include "kernels/isa.h"
+#include "model/arena.h"
+#include "model/frame_ring.h"
+#include "model/model.h"
+
+namespace earshot {
+
+// Optional observer of every decoder step (tests, parity dumps); called
+// synchronously from push/finish, on the caller's thread.
+struct DecoderStepInfo {
+  uint32_t step;            // 0-based
+  const int16_t* logits;    // V int16 Q10 (dec.out), valid during the call
+  int32_t token;            // argmax; 0 = <eos>
+  int64_t position_q8;      // window centre p (Q8 encoder frames)
+  uint64_t window_first;    // first frame of the attention window
+  uint32_t window_frames;
+};
+
+class GreedyDecoder {
+ public:
+  // Encoder frames the ring must hold so every window this decoder can ask
+  // for is still there (see the .cpp for the bound).
+  static uint32_t ring_frames(const ModelHparams& hp);
+  static size_t scratch_size(const Model& m);
+  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars);
+  void reset();
+
+  // After each new encoder frame (already in `ring`, with its CTC token):
+  // starts at the CTC onset and runs every step whose window is complete.
+  void on_frame(const FrameRing& ring, int32_t ctc_token, kernels::Isa isa, void* scratch);
+  // End of input: no more frames will come, so the wait rule lets every
+  // remaining step run until <eos> or max_chars.
+  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
+
+  bool started() const { return phase_ != Phase::kWaitOnset; }
+  bool done() const { return phase_ == Phase::kDone; }
+  int64_t onset() const { return onset_; }   // n0, or -1
+  uint32_t num_tokens() const { return n_tokens_; }
+  const uint8_t* tokens() const { return tokens_; }        // token ids, 1..V-1
+  const uint32_t* token_frames() const { return frames_; } // window centre of each token (encoder frames)
+  const char* text() const { return text_; }               // NUL-terminated
+
+  void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
+    observer_ = fn;
+    observer_user_ = user;
+  }
+
+ private:
+  enum class Phase : uint8_t { kWaitOnset, kWaitWindow, kDone };
+  void step_head(kernels::Isa isa, void* scratch);
+  bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
+
+  const Model* model_ = nullptr;
+  const ModelHparams* hp_ = nullptr;
+  uint32_t max_chars_ = 0;
+  int8_t* x_ = nullptr;        // E + H: embed[y] ‖ ctx8 (the decoder LSTM input)
+  int8_t* h8_ = nullptr;       // Hd, Q7
+  int16_t* c16_ = nullptr;     // Hd, Q11
+  int8_t* q8_ = nullptr;       // H, the attention query
+  int16_t* logits_ = nullptr;  // V, Q10
+  uint8_t* tokens_ = nullptr;  // max_chars
+  uint32_t* frames_ = nullptr; // max_chars
+  char* text_ = nullptr;       // max_chars + 1
+
+  Phase phase_ = Phase::kWaitOnset;
+  int32_t y_ = 0;              // previous token (0 = <eos> as the start symbol)
+  int64_t p_ = 0;              // window centre, Q8 encoder frames (only grows)
+  int64_t onset_ = -1;
+  uint32_t steps_ = 0, n_tokens_ = 0;
+
+  void (*observer_)(void*, const DecoderStepInfo&) = nullptr;
+  void* observer_user_ = nullptr;
+};
+
+}  // namespace earshot

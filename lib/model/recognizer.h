@@ -1,0 +1,108 @@
+// Streaming recognizer: 16 kHz PCM -> front-end -> encoder -> greedy
+// local-attention decoder (MODEL.md), with every byte of state in one
+// caller-given arena.
+//
+// Memory: arena_size(model, config) bytes (any alignment); create() places the
+// Recognizer object itself at the start of the arena and carves the rest, so
+// the arena is the whole footprint. Nothing is allocated, ever: the size is
+// fixed by the model and the config, and a 10-minute stream uses the same
+// bytes as a 2-second one (encoder frames live in a ring, FrameRing).
+//
+// Lifetime: the Model (and its image buffer) must outlive the Recognizer; the
+// arena is the caller's and holds the Recognizer until the caller reuses it
+// (no destroy: nothing else is held). One thread at a time per Recognizer;
+// recognizers sharing a Model need no locking.
+//
+// Results do not depend on how the input is chunked (one sample at a time or
+// all at once give the same bits), nor on the kernels' ISA level.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "common/error.h"
+#include "frontend/frontend.h"
+#include "kernels/isa.h"
+#include "model/encoder.h"
+#include "model/frame_ring.h"
+#include "model/greedy_decoder.h"
+#include "model/model.h"
+
+namespace earshot {
+
+struct RecognizerConfig {
+  uint32_t max_chars = 0;  // 0: the model's decoder.max_chars; else 1..kMaxCharsLimit
+  // Beam width and grammar constraints will be added here (lib/decoder).
+};
+
+// Optional observer of every encoder frame (tests, parity dumps).
+struct EncoderFrameInfo {
+  uint64_t frame;            // n
+  const int8_t* output;      // e[n]: H int8 Q7, valid during the call
+  const int16_t* ctc_logits; // V int16 Q10
+  int32_t ctc_token;
+};
+
+struct RecognizerResult {
+  const char* text = "";               // NUL-terminated; valid until the next push/finish/reset
+  uint32_t num_tokens = 0;             // = strlen(text): one character per token
+  const uint8_t* tokens = nullptr;     // token ids (1..V-1)
+  const uint32_t* token_frames = nullptr;  // encoder frame of each token's window centre
+  uint64_t encoder_frames = 0;         // encoder frames so far
+  int64_t onset = -1;                  // first non-blank CTC frame, or -1
+  bool is_final = false;               // the text can no longer change
+};
+
+class Recognizer {
+ public:
+  // Bytes of arena the pair needs; 0 and err set when the config is invalid.
+  static size_t arena_size(const Model& model, const RecognizerConfig& cfg, Error& err);
+  // Builds a recognizer inside `arena` (>= arena_size bytes). Null and err
+  // (EARSHOT_ERR_MEMORY_TOO_SMALL, ..._INVALID_ARGUMENT) on failure. The
+  // kernels' ISA is the one active now (kernels::isa_active()).
+  static Recognizer* create(const Model& model, const RecognizerConfig& cfg, void* arena, size_t arena_bytes,
+                            Error& err);
+
+  // 16-bit PCM at the model's sample rate, any number of samples per call.
+  earshot_status push(const int16_t* pcm, size_t samples, Error& err);
+  // Front-end features directly (frames x n_mels, int16 Q8 dB), bypassing the
+  // front-end: the entry point of parity tools (earshot-run). Do not mix with
+  // push() in one utterance.
+  earshot_status push_features(const int16_t* features, size_t frames, Error& err);
+  // End of input: the decoder runs its remaining steps; the result is final.
+  earshot_status finish(Error& err);
+  // Back to the state of a new recognizer (same model, config and arena).
+  void reset();
+
+  RecognizerResult result() const;
+  const Model& model() const { return *model_; }
+  kernels::Isa isa() const { return isa_; }
+
+  void set_encoder_observer(void (*fn)(void* user, const EncoderFrameInfo& f), void* user) {
+    enc_observer_ = fn;
+    enc_observer_user_ = user;
+  }
+  void set_decoder_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
+    decoder_.set_observer(fn, user);
+  }
+
+ private:
+  Recognizer() = default;
+  // Takes every region of the arena in order (measuring when `a` has no base).
+  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars);
+  void feature_frame(const int16_t* features);
+
+  const Model* model_ = nullptr;
+  kernels::Isa isa_ = kernels::Isa::scalar;
+  Frontend frontend_;
+  void* frontend_mem_ = nullptr;
+  int16_t* features_ = nullptr;  // n_mels: one front-end frame
+  void* scratch_ = nullptr;      // kernel scratch shared by encoder and decoder
+  StreamingEncoder encoder_;
+  FrameRing ring_;
+  GreedyDecoder decoder_;
+  bool finished_ = false;
+  void (*enc_observer_)(void*, const EncoderFrameInfo&) = nullptr;
+  void* enc_observer_user_ = nullptr;
+};
+
+}  // namespace earshot

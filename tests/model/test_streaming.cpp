@@ -1,0 +1,265 @@
+// The recognizer's streaming contract (MODEL.md): the same bits whatever the
+// chunking, whatever the ISA level, equal to the plain non-streaming
+// algorithm, and constant memory over long streams.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "doctest.h"
+#include "harness.h"
+#include "signals.h"
+
+using namespace earshot;
+using namespace earshot::test;
+
+namespace {
+
+// Speech, then noise, a chirp and speech again: onsets, pauses, windows
+// crossing the ring's wrap, and an end while the decoder still runs.
+std::vector<int16_t> mixed_audio() {
+  std::vector<int16_t> a = golden_pcm("speech");
+  const auto n = testsig::noise(16000, 300, 5);
+  a.insert(a.end(), n.begin(), n.end());
+  const auto c = testsig::chirp(8000, 200, 3000, 6000);
+  a.insert(a.end(), c.begin(), c.end());
+  const auto s = golden_pcm("speech");
+  a.insert(a.end(), s.begin(), s.end());
+  return a;
+}
+
+// A decoder that never emits <eos>: it follows the audio to the end (or to
+// max_chars), so every step of the wait rule and the ring is exercised.
+RandomModelSpec endless(RandomModelSpec s) {
+  s.eos_bias = -40;
+  s.max_chars = 4096;
+  return s;
+}
+
+// Is `r` lively enough to catch mistakes (not saturated, not silent)?
+void check_lively(const Trace& t, uint32_t H) {
+  REQUIRE(!t.enc.empty());
+  size_t saturated = 0;
+  int8_t lo = 127, hi = -128;
+  for (int8_t v : t.enc) {
+    saturated += (v == 127 || v == -128);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  CHECK(saturated * 4 < t.enc.size());  // under a quarter at the rails
+  CHECK(hi - lo > 100);
+  const auto blanks = std::count(t.ctc_tokens.begin(), t.ctc_tokens.end(), 0);
+  CHECK(blanks > 0);
+  CHECK(static_cast<size_t>(blanks) < t.ctc_tokens.size());
+  CHECK(t.onset >= 0);
+  CHECK(t.dec_logits.size() >= 3);
+  CHECK(t.dec_tokens.back() == 0);  // stopped by <eos>, not by max_chars
+  MESSAGE("H=" << H << " frames=" << t.ctc_tokens.size() << " blanks=" << blanks << " onset=" << t.onset
+                << " steps=" << t.dec_logits.size() << " text='" << t.text << "'");
+}
+
+}  // namespace
+
+TEST_CASE("random models are lively (activations in range, CTC onsets, decoder steps)") {
+  for (const RandomModelSpec& spec : {RandomModelSpec::tiny(), RandomModelSpec::target()}) {
+    OpenModel m(spec);
+    Session s(m.model);
+    check_lively(s.run_pcm(golden_pcm("speech")), spec.hidden);
+  }
+}
+
+TEST_CASE("streaming equals the plain non-streaming algorithm") {
+  const auto speech = golden_pcm("speech");
+  const auto mixed = mixed_audio();
+  for (const RandomModelSpec& spec : {RandomModelSpec::tiny(), endless(RandomModelSpec::tiny()),
+                                      RandomModelSpec::target(), endless(RandomModelSpec::target())}) {
+    OpenModel m(spec);
+    for (const auto* pcm : {&speech, &mixed}) {
+      Session s(m.model);
+      const Trace got = s.run_pcm(*pcm, {1234});
+      const Trace want = offline_reference(m.model, features_of(m.model, *pcm), kernels::isa_active());
+      INFO("H=" << spec.hidden << " eos_bias=" << spec.eos_bias << " samples=" << pcm->size());
+      CHECK(trace_diff(got, want) == "");
+    }
+  }
+}
+
+TEST_CASE("window and onset look-back extremes: the ring always holds the window") {
+  const auto pcm = mixed_audio();
+  struct Shape {
+    uint32_t W, back;
+  };
+  for (const Shape sh : {Shape{0, 0}, Shape{0, 5}, Shape{2, 6}, Shape{8, 64}, Shape{31, 0}, Shape{31, 64}}) {
+    RandomModelSpec spec = endless(RandomModelSpec::tiny());
+    spec.half_window = sh.W;
+    spec.onset_back = sh.back;
+    spec.blank_bias = 7;  // a later onset, so the look-back reaches back into the ring
+    OpenModel m(spec);
+    Session s(m.model);
+    const Trace got = s.run_pcm(pcm, {2000, 3});
+    INFO("W=" << sh.W << " onset_back=" << sh.back << " onset=" << got.onset);
+    CHECK(got.onset > 0);
+    CHECK(trace_diff(got, offline_reference(m.model, features_of(m.model, pcm), kernels::isa_active(), 4096)) == "");
+  }
+}
+
+TEST_CASE("any chunking of the audio gives the same bits") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  const auto pcm = mixed_audio();
+  Session whole(m.model);
+  const Trace want = whole.run_pcm(pcm);
+  REQUIRE(want.dec_logits.size() > 20);
+  const std::vector<std::vector<size_t>> patterns = {
+      {1}, {2}, {159}, {160}, {161}, {399, 1}, {400}, {480}, {4000}, {16000}, {1, 1000, 7, 33333}};
+  for (const auto& p : patterns) {
+    Session s(m.model);
+    INFO("chunks " << p[0] << (p.size() > 1 ? "..." : ""));
+    CHECK(trace_diff(s.run_pcm(pcm, p), want) == "");
+  }
+  // Random chunk sizes (deterministic).
+  testsig::Lcg g{42};
+  std::vector<size_t> rnd;
+  for (int i = 0; i < 200; ++i) rnd.push_back(static_cast<size_t>(g.uniform(0, 3000)));
+  Session s(m.model);
+  CHECK(trace_diff(s.run_pcm(pcm, rnd), want) == "");
+}
+
+TEST_CASE("features pushed directly give what the audio gives, in any chunking") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  const auto pcm = mixed_audio();
+  Session a(m.model);
+  const Trace want = a.run_pcm(pcm);
+  const auto feats = features_of(m.model, pcm);
+  for (const std::vector<size_t>& p : {std::vector<size_t>{}, {1}, {2}, {3}, {5, 1, 7}}) {
+    Session s(m.model);
+    CHECK(trace_diff(s.run_features(feats, p), want) == "");
+  }
+}
+
+TEST_CASE("every ISA level gives the same bits") {
+  const auto pcm = mixed_audio();
+  for (const RandomModelSpec& spec : {endless(RandomModelSpec::tiny()), RandomModelSpec::target()}) {
+    OpenModel m(spec);
+    const kernels::Isa before = kernels::isa_active();
+    Error err;
+    REQUIRE(kernels::isa_force(kernels::Isa::scalar, err) == EARSHOT_OK);
+    Trace want;
+    {
+      Session s(m.model);
+      want = s.run_pcm(pcm, {777});
+    }
+    for (kernels::Isa isa : supported_isas()) {
+      REQUIRE(kernels::isa_force(isa, err) == EARSHOT_OK);
+      Session s(m.model);
+      CHECK(s.rec().isa() == isa);
+      INFO("isa " << kernels::isa_name(isa) << " H=" << spec.hidden);
+      CHECK(trace_diff(s.run_pcm(pcm, {777}), want) == "");
+    }
+    REQUIRE(kernels::isa_force(before, err) == EARSHOT_OK);
+    MESSAGE("compared " << supported_isas().size() << " ISA levels, H=" << spec.hidden);
+  }
+}
+
+TEST_CASE("two minutes through one recognizer: ring wraps, results match, reset starts over") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  std::vector<int16_t> pcm;
+  const auto piece = mixed_audio();
+  while (pcm.size() < 120 * 16000) pcm.insert(pcm.end(), piece.begin(), piece.end());
+  pcm.resize(120 * 16000);
+  Session s(m.model);
+  const Trace got = s.run_pcm(pcm, {3200, 17, 1601});
+  const Trace want = offline_reference(m.model, features_of(m.model, pcm), kernels::isa_active(), 4096);
+  CHECK(trace_diff(got, want) == "");
+  CHECK(got.ctc_tokens.size() == (1 + (pcm.size() - 400) / 160) / 3);
+  // The decoder followed the audio through most of it: the ring wrapped many times.
+  REQUIRE(!got.positions_q8.empty());
+  CHECK((got.positions_q8.back() >> 8) > 2000);
+  MESSAGE("2 min: " << got.dec_logits.size() << " decoder steps, last centre frame "
+                    << (got.positions_q8.back() >> 8) << ", arena " << s.arena_bytes() << " bytes");
+
+  // After reset the recognizer is as new.
+  s.reset();
+  const auto speech = golden_pcm("speech");
+  const Trace again = s.run_pcm(speech);
+  Session fresh(m.model);
+  CHECK(trace_diff(again, fresh.run_pcm(speech)) == "");
+}
+
+TEST_CASE("result: partial while streaming, final after finish; misuse is an error") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  Session s(m.model);
+  Recognizer& r = s.rec();
+  const auto pcm = golden_pcm("speech");
+  Error err;
+  CHECK(r.result().num_tokens == 0);
+  CHECK(std::strcmp(r.result().text, "") == 0);
+  REQUIRE(r.push(pcm.data(), pcm.size() / 2, err) == EARSHOT_OK);
+  const uint32_t partial = r.result().num_tokens;
+  CHECK_FALSE(r.result().is_final);
+  REQUIRE(r.push(pcm.data() + pcm.size() / 2, pcm.size() - pcm.size() / 2, err) == EARSHOT_OK);
+  CHECK(r.result().num_tokens >= partial);
+  REQUIRE(r.finish(err) == EARSHOT_OK);
+  const RecognizerResult fin = r.result();
+  CHECK(fin.is_final);
+  CHECK(fin.num_tokens > partial);  // the end of input releases the waiting steps
+  CHECK(std::strlen(fin.text) == fin.num_tokens);
+  for (uint32_t i = 1; i < fin.num_tokens; ++i) CHECK(fin.token_frames[i] >= fin.token_frames[i - 1]);
+  CHECK(r.push(pcm.data(), 10, err) == EARSHOT_ERR_INVALID_ARGUMENT);
+  CHECK(std::strstr(err.message, "reset") != nullptr);
+  CHECK(r.finish(err) == EARSHOT_ERR_INVALID_ARGUMENT);
+  CHECK(r.push(nullptr, 0, err) == EARSHOT_ERR_INVALID_ARGUMENT);  // still finished
+  r.reset();
+  CHECK(r.push(nullptr, 5, err) == EARSHOT_ERR_INVALID_ARGUMENT);
+  CHECK(r.push(nullptr, 0, err) == EARSHOT_OK);
+}
+
+TEST_CASE("max_chars from the config caps the text") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  RecognizerConfig cfg;
+  cfg.max_chars = 5;
+  Session s(m.model, cfg);
+  const Trace t = s.run_pcm(golden_pcm("speech"));
+  CHECK(t.text.size() == 5);
+  CHECK(t.dec_logits.size() == 5);
+  CHECK(trace_diff(t, offline_reference(m.model, features_of(m.model, golden_pcm("speech")), kernels::isa_active(), 5)) ==
+        "");
+  Error err;
+  cfg.max_chars = kMaxCharsLimit + 1;
+  CHECK(Recognizer::arena_size(m.model, cfg, err) == 0);
+  CHECK(err.status == EARSHOT_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("all-blank CTC decodes nothing (no invented text)") {
+  RandomModelSpec spec = RandomModelSpec::tiny();
+  spec.blank_bias = 40;  // blank always wins
+  OpenModel m(spec);
+  Session s(m.model);
+  const Trace t = s.run_pcm(golden_pcm("speech"));
+  CHECK(t.onset == -1);
+  CHECK(t.dec_logits.empty());
+  CHECK(t.text.empty());
+  CHECK(s.rec().result().is_final);
+}
+
+// The full pipeline (front-end included) on tests/golden/speech, pinned: every
+// target (x86-64 at every ISA level, aarch64, armv7) must give these bits.
+// Recompute only when the numeric contract changes on purpose (print with -s).
+TEST_CASE("the same bits on every target (pinned trace hashes)") {
+  struct Pin {
+    RandomModelSpec spec;
+    uint64_t hash;
+  };
+  const Pin pins[] = {
+      {RandomModelSpec::tiny(), 1197917626094582798ull},
+      {endless(RandomModelSpec::tiny()), 4570979109116585501ull},
+      {RandomModelSpec::target(), 16151887423695602769ull},
+      {endless(RandomModelSpec::target()), 8013157443489922870ull},
+  };
+  const auto speech = golden_pcm("speech");
+  for (const Pin& p : pins) {
+    OpenModel m(p.spec);
+    Session s(m.model);
+    const uint64_t h = trace_hash(s.run_pcm(speech, {480}));
+    MESSAGE("H=" << p.spec.hidden << " eos_bias=" << p.spec.eos_bias << " hash " << h);
+    CHECK(h == p.hash);
+  }
+}
