@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Parity: the C++ runtime (earshot-run) and the Python integer reference
+# (tools/train/intref.py) must write byte-identical dumps (CTC tokens, onset,
+# decoder tokens and every decoder step's logits, encoder checksum) for the same
+# image and features. Images: random-weight tiny and target-size ones, plus one
+# packed by earshot-pack from a random float checkpoint (the training path).
+#   parity.sh BIN_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1 src=$2
+py=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+feats=("$src/tests/golden/speech.feat" "$src/tests/golden/chirp.feat")
+images=()
+for cfg in tiny target; do
+  "$bin/earshot-random-image" --config "$cfg" -o "$work/$cfg.esm" >/dev/null
+  images+=("$work/$cfg.esm")
+done
+for cfg in tiny default; do  # the training path: float checkpoint -> earshot-pack
+  $py "$src/tools/train/random_model.py" --config $cfg --seed 3 -o "$work/$cfg.safetensors" >/dev/null
+  "$bin/earshot-pack" pack "$work/$cfg.safetensors" -o "$work/packed-$cfg.esm" >/dev/null
+  images+=("$work/packed-$cfg.esm")
+done
+n=0
+for img in "${images[@]}"; do
+  for f in "${feats[@]}"; do
+    "$bin/earshot-run" "$img" "$f" --dump "$work/cpp.json"
+    EARSHOT_TABLES= $py "$src/tools/train/intref.py" "$img" "$f" --dump "$work/py.json" --pack-bin "$bin/earshot-pack"
+    if ! cmp -s "$work/cpp.json" "$work/py.json"; then
+      echo "parity: $(basename "$img") on $(basename "$f"): C++ and Python dumps differ"
+      diff <($py -m json.tool "$work/cpp.json") <($py -m json.tool "$work/py.json") | head -20
+      exit 1
+    fi
+    n=$((n + 1))
+  done
+done
+echo "parity: $n image x feature pairs identical (${#images[@]} images)"
