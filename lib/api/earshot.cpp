@@ -134,6 +134,7 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
   result->token_frames = r.token_frames;
   result->encoder_frames = r.encoder_frames > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(r.encoder_frames);
   result->is_final = r.is_final ? 1 : 0;
+  result->no_match = r.no_match ? 1 : 0;
   return EARSHOT_OK;
 }
 
@@ -141,6 +142,34 @@ earshot_status earshot_reset(earshot_recognizer* recognizer) {
   if (!recognizer) return invalid("earshot_reset: recognizer is NULL");
   rec_of(recognizer)->reset();
   return EARSHOT_OK;
+}
+
+// A grammar handle is the Grammar at the start of its memory.
+earshot_status earshot_grammar_compile(const earshot_model* model, const char* text, size_t length,
+                                       earshot_grammar_kind kind, void* mem, size_t mem_bytes, size_t* needed,
+                                       const earshot_grammar** grammar) {
+  if (!grammar) return invalid("earshot_grammar_compile: grammar is NULL");
+  *grammar = nullptr;
+  if (!model || (!text && length)) return invalid("earshot_grammar_compile: NULL model or text");
+  if (kind < EARSHOT_GRAMMAR_AUTO || kind > EARSHOT_GRAMMAR_WORDS) return invalid("earshot_grammar_compile: unknown kind");
+  const earshot::ModelHparams& hp = model->model.hparams();
+  const earshot::Grammar* g = nullptr;
+  Error err;
+  size_t need = 0;
+  const earshot_status st = earshot::Grammar::compile(std::string_view(text ? text : "", length),
+                                                      static_cast<earshot::GrammarKind>(kind), hp.vocab_chars,
+                                                      hp.vocab_size, mem, mem_bytes, &g, &need, err);
+  if (needed) *needed = need;
+  if (st != EARSHOT_OK) return fail(err);
+  *grammar = reinterpret_cast<const earshot_grammar*>(g);
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_set_grammar(earshot_recognizer* recognizer, const earshot_grammar* grammar) {
+  if (!recognizer) return invalid("earshot_set_grammar: recognizer is NULL");
+  Error err;
+  const auto* g = reinterpret_cast<const earshot::Grammar*>(grammar);
+  return rec_of(recognizer)->set_grammar(g, err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
 }
 
 }  // extern "C"

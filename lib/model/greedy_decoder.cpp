@@ -59,6 +59,23 @@ void GreedyDecoder::reset() {
   p_ = 0;
   onset_ = -1;
   steps_ = n_tokens_ = 0;
+  gstate_ = grammar_ ? grammar_->start() : 0;
+  no_match_ = false;
+}
+
+// The next token: argmax of the logits (lowest index on ties), restricted to
+// what the grammar allows from the current state when there is one. <eos> is
+// allowed where a phrase may end, and before the first character (nothing
+// said that the grammar knows: "no match").
+int32_t GreedyDecoder::choose(int32_t V) const {
+  if (!grammar_) return argmax_s16(logits_, V);
+  int32_t best = -1;
+  if (gstate_ == grammar_->start() || grammar_->accepting(gstate_)) best = 0;
+  uint32_t n = 0;
+  const GrammarEdge* e = grammar_->edges(gstate_, &n);
+  for (uint32_t i = 0; i < n; ++i)  // edges are sorted by token: ties keep the lowest
+    if (best < 0 || logits_[e[i].token] > logits_[best]) best = e[i].token;
+  return best < 0 ? 0 : best;
 }
 
 void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
@@ -144,21 +161,28 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   g.y = logits_;
   g.y_stride = V;
   s8_gemm_with(isa, t.dec_out, g, scratch);
-  const int32_t y = argmax_s16(logits_, V);
+  const int32_t y = choose(V);
   if (observer_)
     observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
                                               static_cast<uint32_t>(ap.frames)});
   ++steps_;
   if (y == 0) {
+    if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) no_match_ = true;
     phase_ = Phase::kDone;
+    if (no_match_) text_[n_tokens_ = 0] = '\0';
     return false;
   }
+  if (grammar_) gstate_ = grammar_->next(gstate_, static_cast<uint32_t>(y));
   tokens_[n_tokens_] = static_cast<uint8_t>(y);
   frames_[n_tokens_] = static_cast<uint32_t>(std::min<int64_t>(c, UINT32_MAX));
   text_[n_tokens_] = hp_->vocab_chars[y];
   text_[++n_tokens_] = '\0';
   if (n_tokens_ == max_chars_) {
     phase_ = Phase::kDone;
+    if (grammar_ && !grammar_->accepting(gstate_)) {  // cut off inside a phrase
+      no_match_ = true;
+      text_[n_tokens_ = 0] = '\0';
+    }
     return false;
   }
   y_ = y;

@@ -13,6 +13,7 @@
 #include "kernels/isa.h"
 #include "model/arena.h"
 #include "model/frame_ring.h"
+#include "decoder/grammar.h"
 #include "model/model.h"
 
 namespace earshot {
@@ -52,6 +53,14 @@ class GreedyDecoder {
   const uint32_t* token_frames() const { return frames_; } // window centre of each token (encoder frames)
   const char* text() const { return text_; }               // NUL-terminated
 
+  // Constrains the output to a grammar (lib/decoder/grammar.h) from the next
+  // utterance on; null removes it. With a grammar, each step takes the best
+  // token the automaton allows (<eos> only where a phrase may end), and an
+  // utterance that cannot finish a phrase (character limit) gives no text.
+  void set_grammar(const Grammar* g) { grammar_ = g; }
+  const Grammar* grammar() const { return grammar_; }
+  bool no_match() const { return no_match_; }
+
   void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
     observer_ = fn;
     observer_user_ = user;
@@ -79,6 +88,12 @@ class GreedyDecoder {
   int64_t p_ = 0;              // window centre, Q8 encoder frames (only grows)
   int64_t onset_ = -1;
   uint32_t steps_ = 0, n_tokens_ = 0;
+
+  const Grammar* grammar_ = nullptr;
+  uint32_t gstate_ = 0;        // automaton state after the tokens so far
+  bool no_match_ = false;      // the grammar could not be satisfied
+
+  int32_t choose(int32_t V) const;
 
   void (*observer_)(void*, const DecoderStepInfo&) = nullptr;
   void* observer_user_ = nullptr;

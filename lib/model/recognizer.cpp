@@ -117,6 +117,15 @@ earshot_status Recognizer::finish(Error& err) {
   return EARSHOT_OK;
 }
 
+earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
+  if (decoder_.started() || finished_)
+    return err.set(EARSHOT_ERR_INVALID_ARGUMENT,
+                   "set the grammar between utterances (after reset, before speech starts)");
+  decoder_.set_grammar(g);
+  decoder_.reset();  // the automaton starts with the utterance
+  return EARSHOT_OK;
+}
+
 RecognizerResult Recognizer::result() const {
   RecognizerResult r;
   r.text = decoder_.text();
@@ -126,6 +135,7 @@ RecognizerResult Recognizer::result() const {
   r.encoder_frames = ring_.count();
   r.onset = decoder_.onset();
   r.is_final = finished_ || decoder_.done();
+  r.no_match = decoder_.no_match();
   return r;
 }
 

@@ -50,6 +50,7 @@ struct RecognizerResult {
   uint64_t encoder_frames = 0;         // encoder frames so far
   int64_t onset = -1;                  // first non-blank CTC frame, or -1
   bool is_final = false;               // the text can no longer change
+  bool no_match = false;               // a grammar is set and no phrase of it fit
 };
 
 class Recognizer {
@@ -72,6 +73,9 @@ class Recognizer {
   earshot_status finish(Error& err);
   // Back to the state of a new recognizer (same model, config and arena).
   void reset();
+  // Constrains the text to a compiled grammar (null: free text). Only between
+  // utterances (before the decoder starts); the grammar must outlive its use.
+  earshot_status set_grammar(const Grammar* g, Error& err);
 
   RecognizerResult result() const;
   const Model& model() const { return *model_; }

@@ -120,6 +120,8 @@ typedef struct earshot_result {
   uint32_t encoder_frames;       /* encoder frames computed so far */
   int is_final;                  /* non-zero once the text can no longer change (end token,
                                     character limit, or earshot_finish) */
+  int no_match;                  /* non-zero if a grammar is set and the decoder could not
+                                    complete any of its phrases (text is then empty) */
 } earshot_result;
 
 /* The text so far (partial while streaming, final after the end token or
@@ -129,9 +131,40 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
 /* Starts a new utterance with the same model, config and arena. */
 earshot_status earshot_reset(earshot_recognizer* recognizer);
 
+/* ---------------------------------------------------------------- grammars
+ * New commands without retraining: a phrase list (one phrase a line), a JSGF
+ * subset (text starting with "#JSGF") or a word list (any sequence of the
+ * words) compiled into a character automaton over the model's alphabet
+ * (lib/decoder/GRAMMAR.md). Today the greedy decoder takes, at each step, the
+ * best character the automaton allows; beam search comes next. */
+
+typedef enum earshot_grammar_kind {
+  EARSHOT_GRAMMAR_AUTO = 0,    /* JSGF if the text starts with #JSGF, else a phrase list */
+  EARSHOT_GRAMMAR_PHRASES = 1,
+  EARSHOT_GRAMMAR_JSGF = 2,
+  EARSHOT_GRAMMAR_WORDS = 3
+} earshot_grammar_kind;
+
+typedef struct earshot_grammar earshot_grammar;
+
+/* Compiles `text` (`length` bytes, need not be NUL-terminated) in caller memory
+ * `mem` (any alignment is fine; 8-byte aligned is best). Too little memory:
+ * EARSHOT_ERR_MEMORY_TOO_SMALL and *needed is a size to try next; on success
+ * *needed is the compact size the grammar occupies at the start of `mem`. A
+ * syntax error or a character outside the model's alphabet: EARSHOT_ERR_BAD_GRAMMAR
+ * with line and column in earshot_last_error(). The text may be freed after;
+ * `mem` must outlive every recognizer using the grammar. */
+earshot_status earshot_grammar_compile(const earshot_model* model, const char* text, size_t length,
+                                       earshot_grammar_kind kind, void* mem, size_t mem_bytes, size_t* needed,
+                                       const earshot_grammar** grammar);
+
+/* Constrains a recognizer to `grammar` (NULL: free text) from this utterance
+ * on. Only between utterances: after create or earshot_reset, before speech. */
+earshot_status earshot_set_grammar(earshot_recognizer* recognizer, const earshot_grammar* grammar);
+
 /* ---------------------------------------------------------------- search (planned)
- * Beam search, grammar and word-list constraints, confidences, n-best and
- * end-of-utterance detection (lib/decoder) will be declared here. */
+ * Beam search, confidences, n-best and end-of-utterance detection (lib/decoder)
+ * will be declared here. */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,113 @@
+// Grammar-constrained decoding: whatever the model would say, the text is a
+// phrase of the grammar or nothing (no_match), on random models that freely
+// emit junk; the constraint is set between utterances only.
+#include <string>
+#include <vector>
+
+#include "decoder/grammar.h"
+#include "doctest.h"
+#include "harness.h"
+
+using namespace earshot;
+using namespace earshot::test;
+
+namespace {
+
+struct Run {
+  std::string text;
+  bool no_match = false, final = false;
+};
+
+Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm, uint32_t max_chars = 0) {
+  Error err;
+  RecognizerConfig cfg;
+  cfg.max_chars = max_chars;
+  const size_t bytes = Recognizer::arena_size(m, cfg, err);
+  std::vector<uint64_t> arena(bytes / 8 + 1);
+  Recognizer* r = Recognizer::create(m, cfg, arena.data(), bytes, err);
+  REQUIRE(r);
+  REQUIRE(r->set_grammar(g, err) == EARSHOT_OK);
+  REQUIRE(r->push(pcm.data(), pcm.size(), err) == EARSHOT_OK);
+  REQUIRE(r->finish(err) == EARSHOT_OK);
+  const RecognizerResult res = r->result();
+  return {res.text, res.no_match, res.is_final};
+}
+
+struct Compiled {
+  std::vector<uint64_t> mem = std::vector<uint64_t>(1 << 16);
+  const Grammar* g = nullptr;
+  Compiled(const Model& m, const char* text) {
+    Error err;
+    size_t need = 0;
+    const auto& hp = m.hparams();
+    REQUIRE(Grammar::compile(text, GrammarKind::kAuto, hp.vocab_chars, hp.vocab_size, mem.data(), mem.size() * 8, &g,
+                             &need, err) == EARSHOT_OK);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("only grammar phrases (or nothing) come out of junk-emitting random models") {
+  const char* kPhrases = "turn on the lights\nturn off the lights\nset a timer\nstop\nyes\nno\n";
+  const char* kJsgf = "#JSGF V1.0;\npublic <c> = (go | turn) (left | right) [now];\n";
+  int constrained_words = 0, free_differs = 0, runs = 0;
+  for (uint64_t seed : {2u, 3u, 5u, 7u, 11u}) {
+    for (bool target : {false, true}) {
+      RandomModelSpec spec = target ? RandomModelSpec::target() : RandomModelSpec::tiny();
+      spec.seed = seed;
+      OpenModel om(spec);
+      for (const char* src : {kPhrases, kJsgf}) {
+        Compiled c(om.model, src);
+        for (const char* sig : {"speech", "chirp", "noise"}) {
+          const auto pcm = golden_pcm(sig);
+          const Run free_run = recognize(om.model, nullptr, pcm);
+          const Run run = recognize(om.model, c.g, pcm);
+          const auto& hp = om.model.hparams();
+          INFO("seed " << seed << " target " << target << " " << sig << ": '" << run.text << "' free '" << free_run.text << "'");
+          CHECK(run.final);
+          if (!run.text.empty()) {
+            CHECK(c.g->accepts(run.text, hp.vocab_chars, hp.vocab_size));
+            ++constrained_words;
+          }
+          if (run.no_match) CHECK(run.text.empty());
+          free_differs += free_run.text != run.text;
+          ++runs;
+        }
+      }
+    }
+  }
+  MESSAGE(constrained_words << " of " << runs << " constrained runs produced a phrase; " << free_differs
+                            << " differ from free decoding");
+  CHECK(constrained_words > 0);   // the constraint does not just silence the model
+  CHECK(free_differs > runs / 2); // and it really changes what comes out
+}
+
+TEST_CASE("a phrase cut off by the character limit is no match, not a fragment") {
+  RandomModelSpec spec = RandomModelSpec::tiny();
+  spec.eos_bias = -50;  // never ends by itself
+  OpenModel om(spec);
+  Compiled c(om.model, "red\ngreen blue\n");  // phrase list, short phrases
+  const Run run = recognize(om.model, c.g, golden_pcm("speech"), 3);
+  CHECK(run.final);
+  if (run.text.empty()) CHECK(run.no_match);
+  else CHECK(c.g->accepts(run.text, om.model.hparams().vocab_chars, om.model.hparams().vocab_size));
+}
+
+TEST_CASE("the grammar is set between utterances only") {
+  OpenModel om(RandomModelSpec::tiny());
+  Compiled c(om.model, "stop\n");
+  Error err;
+  const size_t bytes = Recognizer::arena_size(om.model, {}, err);
+  std::vector<uint64_t> arena(bytes / 8 + 1);
+  Recognizer* r = Recognizer::create(om.model, {}, arena.data(), bytes, err);
+  REQUIRE(r);
+  const auto pcm = golden_pcm("speech");
+  REQUIRE(r->push(pcm.data(), pcm.size(), err) == EARSHOT_OK);
+  if (r->result().onset >= 0) {
+    CHECK(r->set_grammar(c.g, err) == EARSHOT_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(err.message).find("between utterances") != std::string::npos);
+  }
+  r->reset();
+  CHECK(r->set_grammar(c.g, err) == EARSHOT_OK);
+  CHECK(r->set_grammar(nullptr, err) == EARSHOT_OK);
+}
