@@ -42,6 +42,22 @@ void put(int64_t v) {
   while (n) board_putc(digits[--n]);
 }
 
+void put_decimal(uint64_t num, uint64_t den, bool real) {
+  if (den == 0) den = 1;
+  put(static_cast<int64_t>(num / den));
+  uint64_t rem = num % den;
+  if (rem == 0) {
+    if (real) put(".0");
+    return;
+  }
+  board_putc('.');
+  for (int digits = 0; rem && digits < 9; ++digits) {
+    rem *= 10;
+    board_putc(static_cast<char>('0' + rem / den));
+    rem %= den;
+  }
+}
+
 void JsonLine::key(const char* k) {
   if (!first_) board_putc(',');
   first_ = false;
@@ -58,6 +74,17 @@ JsonLine& JsonLine::str(const char* k, const char* value) {
 JsonLine& JsonLine::num(const char* k, int64_t value) {
   key(k);
   put(value);
+  return *this;
+}
+
+JsonLine& JsonLine::nums(const char* k, const uint32_t* values, size_t n, uint64_t mul, uint64_t div) {
+  key(k);
+  board_putc('[');
+  for (size_t i = 0; i < n; ++i) {
+    if (i) board_putc(',');
+    put_decimal(uint64_t{values[i]} * mul, div, div != 1);
+  }
+  board_putc(']');
   return *this;
 }
 

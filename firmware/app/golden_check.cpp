@@ -15,13 +15,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the golden files are s
 namespace earshot::fw {
 namespace {
 
-// Static memory only. Frontend::memory_size() is not constexpr (it asks
-// KissFFT), so the arena has a fixed size and init() checks it is enough.
-alignas(8) uint8_t g_frontend_memory[24 * 1024];
-// Features of the longest golden signal plus one spare frame, so an extra
-// frame shows up as a mismatch instead of being cut off.
-int16_t g_features[16 * 1024];
-
 bool golden_tables_agree() {
   if (earshot_golden_count != std::size(golden::kNames)) return false;
   for (uint32_t i = 0; i < earshot_golden_count; ++i)
@@ -36,32 +29,39 @@ int error(const char* message) {
 
 }  // namespace
 
-int run_golden_check(const char* corrupt) {
+int run_golden_check(const char* corrupt, void* memory, size_t memory_bytes) {
   if (!golden_tables_agree()) return error("golden_data.S and tests/golden/golden_list.h list different signals");
 
+  // The caller's memory: the front-end's block first, then the features (of
+  // the longest signal plus one spare frame, so an extra frame shows up as a
+  // mismatch instead of being cut off).
   const FrontendConfig cfg;
+  const size_t fe_bytes = (Frontend::memory_size(cfg) + 7) & ~size_t{7};
+  if (fe_bytes > memory_bytes) return error("memory too small for the front-end");
   Frontend fe;
   Error err;
-  if (fe.init(cfg, g_frontend_memory, sizeof g_frontend_memory, err) != EARSHOT_OK) return error(err.message);
+  if (fe.init(cfg, memory, fe_bytes, err) != EARSHOT_OK) return error(err.message);
   const size_t nf = fe.num_features();
+  const std::span<int16_t> features(reinterpret_cast<int16_t*>(static_cast<uint8_t*>(memory) + fe_bytes),
+                                    (memory_bytes - fe_bytes) / sizeof(int16_t));
 
   uint32_t failed = 0;
   for (uint32_t i = 0; i < earshot_golden_count; ++i) {
     const GoldenBlob& g = earshot_golden_blobs[i];
     const std::span<const int16_t> pcm(g.pcm, g.pcm_bytes / 2);
     const std::span<const int16_t> expect(g.feat, g.feat_bytes / 2);
-    if (expect.size() + nf > std::size(g_features)) return error("golden signal longer than the feature buffer");
+    if (expect.size() + nf > features.size()) return error("golden signal longer than the feature buffer (arena)");
 
     fe.reset();
     const uint64_t start = board_cycles();
-    const size_t frames = frontend_run(fe, pcm, std::span(g_features, expect.size() + nf));
+    const size_t frames = frontend_run(fe, pcm, features.first(expect.size() + nf));
     const uint64_t cycles = board_cycles() - start;
 
     const size_t got = frames * nf;
-    if (corrupt && std::strcmp(corrupt, g.name) == 0 && got > 0) g_features[got / 2] ^= 1;
+    if (corrupt && std::strcmp(corrupt, g.name) == 0 && got > 0) features[got / 2] ^= 1;
     // Missing or extra values count as mismatches too.
     size_t mismatches = got > expect.size() ? got - expect.size() : expect.size() - got;
-    for (size_t k = 0; k < got && k < expect.size(); ++k) mismatches += g_features[k] != expect[k];
+    for (size_t k = 0; k < got && k < expect.size(); ++k) mismatches += features[k] != expect[k];
     failed += mismatches != 0;
 
     JsonLine()

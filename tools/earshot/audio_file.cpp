@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 #include <soxr.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -55,6 +56,11 @@ earshot_status load_audio(const std::string& path, LoadedAudio& out, Error& err)
   } else {
     if (access(path.c_str(), R_OK) != 0)
       return err.set(EARSHOT_ERR_IO, "%s: %s", path.c_str(), std::strerror(errno));
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return err.set(EARSHOT_ERR_IO, "%s: is a directory", path.c_str());
+    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+      return err.set(EARSHOT_ERR_BAD_AUDIO, "%s: empty file (no audio)", path.c_str());
     f.reset(sf_open(path.c_str(), SFM_READ, &info));
   }
   if (!f) return err.set(EARSHOT_ERR_BAD_AUDIO, "%s: not a readable audio file (%s)", path.c_str(), sf_strerror(nullptr));

@@ -3,6 +3,9 @@
 //   earshot-pack inspect M.esm     header, metadata, tensor table, sizes, checksum
 //   earshot-pack verify M.esm      full validation incl. the model schema; non-zero exit naming any defect
 //   earshot-pack tables --json     the kernels' compile-time tables (for tools/train/intref.py)
+//   earshot-pack flash --firmware FW.bin --model M.esm -o FLASH [--board virt|raspi2b]
+//                                  a board's flash file: firmware + model at the offsets of
+//                                  firmware/flash_layout.h (firmware/README.md "Flash layouts")
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "../../firmware/flash_layout.h"
+#include "image/crc32.h"
 #include "image/image.h"
 #include "kernels/activation.h"
 #include "kernels/tables.h"
@@ -210,6 +215,84 @@ int tables_cmd() {
   return 0;
 }
 
+// The board's flash file (firmware/flash_layout.h): validates both inputs
+// first, writes nothing unless everything fits, and replaces `out` atomically.
+int flash_cmd(const std::string& fw_path, const std::string& model_path, const std::string& out,
+              const std::string& board_name) {
+  namespace fl = earshot::flash;
+  const fl::Board board = board_name == "raspi2b" ? fl::Board::kRaspi2b : fl::Board::kVirt;
+  auto fail = [&](const std::string& what) {
+    std::fprintf(stderr, "earshot-pack flash: %s (no flash file written)\n", what.c_str());
+    return 1;
+  };
+  Loaded fw, model;
+  if (!load(fw_path, fw) || !load(model_path, model)) return fail("missing input");
+  if (fw.span().empty()) return fail(fw_path + ": firmware file is empty");
+  if (fw.span().size() >= 4 && std::memcmp(fw.span().data(), "\x7f" "ELF", 4) == 0)
+    return fail(fw_path + ": is an ELF file; give the raw image earshot-fw.bin (objcopy -O binary) beside it");
+  ModelImage img;
+  Error err;
+  if (img.open(model.span(), err) != EARSHOT_OK) return fail(model_path + ": " + err.message);
+  ModelHparams hp;
+  ModelTensors mt;
+  if (model_schema_open(img, hp, mt, err) != EARSHOT_OK) return fail(model_path + ": " + err.message);
+  if (img.file_bytes() != model.span().size())
+    return fail(model_path + ": " + std::to_string(model.span().size() - img.file_bytes()) +
+                " bytes after the image's end (header file_bytes " + std::to_string(img.file_bytes()) + ")");
+  fl::Plan p;
+  if (fl::plan(board, fw.span().size(), img.file_bytes(), p, err) != EARSHOT_OK) return fail(err.message);
+
+  std::vector<uint8_t> file(p.file_bytes, 0);  // virt: the rest of the 64 MiB bank stays zero
+  fl::Header h{};
+  std::memcpy(h.magic, fl::kMagic, sizeof h.magic);
+  h.version = fl::kVersion;
+  h.header_bytes = fl::kHeaderBytes;
+  h.board = static_cast<uint32_t>(board);
+  h.file_bytes = p.file_bytes;
+  h.firmware_offset = p.firmware_offset;
+  h.firmware_bytes = static_cast<uint32_t>(fw.span().size());
+  h.firmware_crc32 = crc32(fw.span().data(), fw.span().size());
+  h.model_offset = p.model_offset;
+  h.model_bytes = img.file_bytes();
+  h.model_crc32 = img.crc();
+  h.header_crc32 = fl::header_crc(h);
+  std::memcpy(file.data() + p.firmware_offset, fw.span().data(), fw.span().size());
+  std::memcpy(file.data() + p.model_offset, model.span().data(), img.file_bytes());
+  std::memcpy(file.data() + p.header_offset, &h, sizeof h);
+  // Read back as the firmware will.
+  fl::Header back;
+  if (fl::read_header(file.data(), file.size(), p.header_offset, board, back, err) != EARSHOT_OK)
+    return fail(std::string("internal: ") + err.message);
+
+  const std::string tmp = out + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+    if (!f.good()) {
+      std::remove(tmp.c_str());
+      return fail(out + ": cannot write");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return fail(out + ": " + ec.message());
+  }
+  const uint32_t base = board == fl::Board::kVirt ? fl::kVirtFlashAddress : fl::kRaspi2bLoadAddress;
+  std::printf("%s: %s flash layout, %u bytes%s\n"
+              "  header    @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x\n"
+              "  firmware  @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x\n"
+              "  model     @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x, %u tensors\n",
+              out.c_str(), fl::board_name(h.board), p.file_bytes,
+              board == fl::Board::kVirt ? " (QEMU: -drive if=pflash,format=raw,unit=1,readonly=on,file=...)"
+                                        : " (kernel7.img: the Pi's boot loader loads it at 0x8000)",
+              p.header_offset, base + p.header_offset, fl::kHeaderBytes, h.header_crc32, p.firmware_offset,
+              base + p.firmware_offset, h.firmware_bytes, h.firmware_crc32, p.model_offset, base + p.model_offset,
+              h.model_bytes, h.model_crc32, img.tensor_count());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,6 +315,12 @@ int main(int argc, char** argv) {
   bool json = false;
   auto* tb = app.add_subcommand("tables", "Print the kernels' compile-time tables");
   tb->add_flag("--json", json, "As JSON (the only format)")->required();
+  std::string fw_file, model_file, board = "virt";
+  auto* fl = app.add_subcommand("flash", "Lay out a board's flash file: firmware + model (firmware/README.md \"Flash layouts\")");
+  fl->add_option("--firmware", fw_file, "Raw firmware image (build/firmware-<board>/earshot-fw.bin)")->required();
+  fl->add_option("--model", model_file, "Model image (.esm); fully verified first")->required();
+  fl->add_option("-o,--output", out, "Flash file to write (virt: 64 MiB pflash bank; raspi2b: kernel7.img)")->required();
+  fl->add_option("--board", board, "virt (default) or raspi2b")->check(CLI::IsMember({"virt", "raspi2b"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -241,5 +330,6 @@ int main(int argc, char** argv) {
   if (ver->parsed()) return verify(file);
   if (pk->parsed()) return pack_cmd(file, out, name, report);
   if (tb->parsed()) return tables_cmd();
+  if (fl->parsed()) return flash_cmd(fw_file, model_file, out, board);
   return 2;
 }

@@ -10,7 +10,12 @@ volatile uint32_t armv7a_semihosting_absent = 0;
 namespace semihosting {
 namespace {
 
+constexpr uint32_t kSysOpen = 0x01;
+constexpr uint32_t kSysClose = 0x02;
+constexpr uint32_t kSysRead = 0x06;
+constexpr uint32_t kSysFlen = 0x0C;
 constexpr uint32_t kSysGetCmdline = 0x15;
+constexpr uint32_t kOpenModeRb = 1;  // fopen mode "rb" (modes are indices into a table)
 constexpr uint32_t kSysExitExtended = 0x20;
 constexpr uint32_t kAdpStoppedApplicationExit = 0x20026;
 
@@ -35,6 +40,31 @@ bool get_cmdline(char* buf, size_t size) {
   // In: buffer and its size; out: the length written (without the NUL).
   uint32_t block[2] = {reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size)};
   return size > 0 && call(kSysGetCmdline, block) == 0;
+}
+
+int open_read(const char* path) {
+  size_t len = 0;
+  while (path[len]) ++len;
+  const uint32_t block[3] = {reinterpret_cast<uintptr_t>(path), kOpenModeRb, static_cast<uint32_t>(len)};
+  return static_cast<int>(call(kSysOpen, block));
+}
+
+long file_length(int handle) {
+  const uint32_t block[1] = {static_cast<uint32_t>(handle)};
+  return static_cast<long>(static_cast<int32_t>(call(kSysFlen, block)));
+}
+
+long read(int handle, void* buf, size_t size) {
+  // Returns the number of bytes *not* read (0: all of them).
+  const uint32_t block[3] = {static_cast<uint32_t>(handle), reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size)};
+  const uint32_t left = call(kSysRead, block);
+  if (left > size) return -1;
+  return static_cast<long>(size - left);
+}
+
+void close(int handle) {
+  const uint32_t block[1] = {static_cast<uint32_t>(handle)};
+  call(kSysClose, block);
 }
 
 void exit(int status) {

@@ -17,6 +17,18 @@ bool get_cmdline(char* buf, size_t size);
 // only say "success" or "failure"). With no host it waits forever (wfi).
 [[noreturn]] void exit(int status);
 
+// Host files (SYS_OPEN / SYS_FLEN / SYS_READ / SYS_CLOSE), binary read-only:
+// how the firmware under QEMU gets its audio. Paths are the host's (relative
+// to QEMU's working directory).
+// A handle (>= 0), or -1 if the host cannot open `path` (or there is no host).
+int open_read(const char* path);
+// Length of the open file in bytes, or -1.
+long file_length(int handle);
+// Reads up to `size` bytes into buf; returns how many were read (fewer only
+// at end of file), or -1 on error.
+long read(int handle, void* buf, size_t size);
+void close(int handle);
+
 // True once a semihosting call has trapped because nothing intercepted it
 // (only possible with semihosting_optional.S linked).
 bool host_absent();

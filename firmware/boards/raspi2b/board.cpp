@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "flash_layout.h"
 #include "arch/armv7a/mmu.h"
 #include "arch/armv7a/pmu.h"
 #include "arch/armv7a/semihosting.h"
@@ -42,10 +43,14 @@ constexpr armv7a::MemRegion kMemoryMap[] = {
 [[gnu::section(".mmu_table"), gnu::aligned(armv7a::kTranslationTableAlign)]]
 uint32_t g_translation_table[armv7a::kTranslationTableEntries];
 
-char g_cmdline[512];
+char g_cmdline[2048];
 const char* g_args = "";
 
 }  // namespace
+
+// link.ld: the loaded image (earshot-fw.bin's bytes), the header slot right
+// after it (4 KiB aligned) and the start of the RAM the image does not own.
+extern "C" const uint8_t __image_start[], __image_end[], __flash_header[], __ram_start[];
 
 // Called by reset.S on core 0 before newlib's crt0: .bss is not cleared yet
 // and constructors have not run, so only constants and the table are used.
@@ -74,6 +79,19 @@ extern "C" void board_putc(char c) {
 extern "C" uint64_t board_cycles() { return armv7a::pmu_cycles(); }
 
 extern "C" const char* board_cmdline() { return g_args; }
+
+extern "C" BoardFlash board_flash() {
+  // kernel7.img as earshot-pack flash --board raspi2b writes it: this image,
+  // then the header at the next 4 KiB boundary, then the model; the boot
+  // loader loads all of it at 0x8000. It may fill everything up to __ram_start
+  // (.bss and the stacks live above, link.ld), which is what may be read.
+  return {__image_start,
+          static_cast<size_t>(__ram_start - __image_start),
+          static_cast<size_t>(__flash_header - __image_start),
+          static_cast<uint32_t>(earshot::flash::Board::kRaspi2b),
+          __image_start,
+          static_cast<size_t>(__image_end - __image_start)};
+}
 
 extern "C" void board_exit(int status) {
   if (!semihosting::host_absent()) semihosting::exit(status);  // QEMU: its exit status

@@ -1,8 +1,9 @@
 // QEMU virt: PL011 console, PMU cycle counter, semihosting for the command
-// line (-append) and the exit status.
+// line (-append) and the exit status, the flash layout in pflash bank 1.
 #include <cstdint>
 #include <cstring>
 
+#include "flash_layout.h"
 #include "arch/armv7a/pmu.h"
 #include "arch/armv7a/semihosting.h"
 #include "boards/board.h"
@@ -15,9 +16,12 @@ auto* const kUartData = reinterpret_cast<volatile uint32_t*>(0x09000000);
 auto* const kUartFlags = reinterpret_cast<volatile uint32_t*>(0x09000018);
 constexpr uint32_t kTxFifoFull = 1u << 5;
 
-char g_cmdline[512];
+char g_cmdline[2048];
 
 }  // namespace
+
+// link.ld: the image QEMU loaded (earshot-fw.bin's bytes).
+extern "C" const uint8_t __image_start[], __image_end[];
 
 extern "C" void board_init() { armv7a::pmu_start(); }
 
@@ -34,6 +38,18 @@ extern "C" const char* board_cmdline() {
   // QEMU passes "<kernel file> <-append text>": drop the program name.
   const char* args = std::strchr(g_cmdline, ' ');
   return args ? args + 1 : "";
+}
+
+extern "C" BoardFlash board_flash() {
+  // The second flash bank (QEMU -drive if=pflash,unit=1,...): the whole
+  // 64 MiB file earshot-pack flash --board virt wrote, header first.
+  namespace fl = earshot::flash;
+  return {reinterpret_cast<const uint8_t*>(fl::kVirtFlashAddress),
+          fl::kVirtFlashBytes,
+          0,
+          static_cast<uint32_t>(fl::Board::kVirt),
+          __image_start,
+          static_cast<size_t>(__image_end - __image_start)};
 }
 
 extern "C" void board_exit(int status) { semihosting::exit(status); }

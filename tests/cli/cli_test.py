@@ -1,0 +1,709 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `earshot` CLI through the built binary.
+
+    cli_test.py CASE --earshot BIN --random-image BIN --samples DIR
+
+Every case makes its own random-weight model images (earshot-random-image; the
+text is junk but deterministic) in a temporary folder and checks the CLI from
+the outside: output formats, piping, bad inputs, exit codes. Standard library
+only. Exit 0 when every check of the case passed.
+"""
+import argparse
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+
+A = None  # parsed arguments
+TMP = None
+FAILS = []
+SAMPLES = ["kal-timer.wav", "ked-forward-left.wav", "ked-kitchen-lights.wav"]
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL: " + what, file=sys.stderr)
+
+
+def run(args, stdin=None, env=None, input_bytes=None):
+    """Runs earshot; returns (rc, stdout str, stderr str)."""
+    e = dict(os.environ)
+    e.pop("EARSHOT_MODEL", None)
+    e.pop("EARSHOT_ISA", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([A.earshot] + args, stdin=stdin, input=input_bytes, capture_output=True, env=e, timeout=300)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def image(name, *args):
+    path = os.path.join(TMP, name + ".esm")
+    if not os.path.exists(path):
+        subprocess.run([A.random_image, "--config", "tiny", *args, "-o", path], check=True, capture_output=True)
+    return path
+
+
+def sample(name):
+    return os.path.join(A.samples, name)
+
+
+def pcm_of(name):
+    """The sample's samples as raw s16le bytes (the bundled WAVs are 16 kHz mono 16-bit)."""
+    with wave.open(sample(name), "rb") as w:
+        assert w.getframerate() == 16000 and w.getnchannels() == 1 and w.getsampwidth() == 2, name
+        return w.readframes(w.getnframes())
+
+
+def num_samples(name):
+    with wave.open(sample(name), "rb") as w:
+        return w.getnframes()
+
+
+def one_error_line(err, *needles, what=""):
+    lines = [l for l in err.splitlines() if l.strip()]
+    check(len(lines) == 1, f"{what}: exactly one stderr line, got {lines!r}")
+    for n in needles:
+        check(any(n in l for l in lines), f"{what}: stderr names {n!r}: {lines!r}")
+
+
+def json_lines(out, what):
+    objs = []
+    for l in out.splitlines():
+        try:
+            objs.append(json.loads(l))
+        except ValueError:
+            check(False, f"{what}: not a JSON line: {l!r}")
+    return objs
+
+
+def plain_texts(out):
+    """'FILE: text' lines -> [(file, text)] (text may have trailing spaces)."""
+    res = []
+    for l in out.split("\n"):
+        if l:
+            f, _, t = l.partition(": ")
+            res.append((f, t))
+    return res
+
+
+# Independent re-implementations (not the C++ code) of what eval documents.
+def normalize(s, alphabet="abcdefghijklmnopqrstuvwxyz '"):
+    out, space = [], False
+    for c in s:
+        if ord(c) < 128:
+            c = c.lower()
+        if c in " \t\n\r\f\v-_/":
+            space = True
+            continue
+        if ord(c) >= 128 or c not in alphabet:
+            continue
+        if space and out:
+            out.append(" ")
+        space = False
+        out.append(c)
+    return "".join(out)
+
+
+def edit_distance(a, b):
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j - 1] + (a[i - 1] != b[j - 1]), prev[j] + 1, cur[j - 1] + 1)
+        prev = cur
+    return prev[-1]
+
+
+# ------------------------------------------------------------------ cases
+
+def case_transcribe_formats():
+    m = image("s2")  # the default seed: text on every sample
+    files = [sample(s) for s in SAMPLES]
+    rc, out, err = run(["transcribe", "--model", m] + files)
+    check(rc == 0 and err == "", f"plain: rc 0, quiet stderr (rc={rc}, err={err!r})")
+    plain = plain_texts(out)
+    check([f for f, _ in plain] == files, f"plain: one 'FILE: text' line per input in order: {out!r}")
+    check(all(t.strip() for _, t in plain), "plain: the random model says something on every sample")
+
+    rc, out, err = run(["transcribe", "--model", m, "--json"] + files)
+    check(rc == 0, f"json: rc 0 ({err})")
+    objs = json_lines(out, "json")
+    check(len(objs) == 3, "json: one line per file")
+    keys = ["file", "text", "tokens", "rtf", "encoder_frames", "token_times"]
+    for o, (f, t), name in zip(objs, plain, SAMPLES):
+        check(list(o.keys()) == keys, f"json: keys {list(o.keys())} == {keys}")
+        check(o["file"] == f and o["text"] == t, f"json: same file/text as plain for {name}")
+        check(isinstance(o["tokens"], int) and o["tokens"] == len(o["text"]) == len(o["token_times"]),
+              f"json: tokens == len(text) == len(token_times) for {name}")
+        n = num_samples(name)
+        # Every sample reached the encoder: front-end frames (25 ms window, 10 ms hop), stacked by 3.
+        check(o["encoder_frames"] == ((n - 400) // 160 + 1) // 3,
+              f"json: encoder_frames {o['encoder_frames']} for {n} samples")
+        tt = o["token_times"]
+        check(all(isinstance(x, (int, float)) for x in tt), "json: token_times are numbers")
+        check(all(a <= b for a, b in zip(tt, tt[1:])), f"json: token_times non-decreasing for {name}")
+        # (window centres; a decoder that runs on past the audio, as random ones do, goes past its end)
+        check(all(0 <= x for x in tt), f"json: token_times non-negative for {name}")
+        check(all(abs(x / 0.03 - round(x / 0.03)) < 1e-6 for x in tt), "json: token times are 30 ms encoder frames")
+        check(isinstance(o["rtf"], (int, float)) and 0 <= o["rtf"] < 5, f"json: rtf plausible ({o['rtf']})")
+
+    # SRT: seed 9 gives several words on ked-kitchen-lights (more than one cue).
+    m9 = image("s9", "--seed", "9")
+    f = sample("ked-kitchen-lights.wav")
+    rc, out, err = run(["transcribe", "--model", m9, "--json", f])
+    o = json.loads(out)
+    rc, srt, err = run(["transcribe", "--model", m9, "--srt", f])
+    check(rc == 0 and err == "", f"srt: rc 0 ({err})")
+    blocks = [b for b in srt.split("\n\n") if b.strip()]
+    check(srt.endswith("\n\n"), "srt: ends with a blank line")
+    check(len(blocks) >= 2, f"srt: several cues for a long text, got {len(blocks)}")
+    ts = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)$")
+    words, starts, prev_start = [], [], -1.0
+    for i, b in enumerate(blocks):
+        lines = b.split("\n")
+        check(len(lines) == 3 and lines[0] == str(i + 1), f"srt: cue {i + 1} is number, times, text: {lines!r}")
+        mt = ts.match(lines[1]) if len(lines) > 1 else None
+        check(mt is not None, f"srt: time line format: {lines[1:2]!r}")
+        if not mt or len(lines) < 3:
+            continue
+        g = [int(x) for x in mt.groups()]
+        s = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
+        e = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
+        check(e > s and s >= prev_start, f"srt: cue {i + 1} times ordered ({s} -> {e})")
+        check(len(lines[2]) <= 42 or " " not in lines[2], f"srt: cue text at most 42 characters: {lines[2]!r}")
+        prev_start = s
+        starts.append(s)
+        words += lines[2].split()
+    check(words == o["text"].split(), "srt: the cues hold the text's words in order")
+    # Each cue starts at its first character's token time.
+    expect, pos, t = [], 0, o["text"]
+    for b in blocks:
+        first = b.split("\n")[2].split()[0]
+        pos = t.index(first, pos)
+        expect.append(round(o["token_times"][pos], 3))
+        pos += len(first)
+    check([round(s, 3) for s in starts] == expect, f"srt: cue starts {starts} == first-character times {expect}")
+
+    # --srt -o DIR: one .srt per input, the same content as stdout.
+    d = os.path.join(TMP, "srt")
+    os.mkdir(d)
+    rc, out, err = run(["transcribe", "--model", m9, "--srt", "-o", d, f, sample("kal-timer.wav")])
+    check(rc == 0 and sorted(os.listdir(d)) == ["kal-timer.srt", "ked-kitchen-lights.srt"], f"srt -o: files ({err})")
+    with open(os.path.join(d, "ked-kitchen-lights.srt")) as fh:
+        check(fh.read() == srt, "srt -o: same cues as stdout")
+    rc, out, err = run(["transcribe", "--model", m9, "--srt", f, f])
+    check(rc == 2, "srt: several inputs without -o is a usage error")
+    rc, out, err = run(["transcribe", "--model", m9, "--srt", "--json", f])
+    check(rc == 2, "--srt and --json exclude each other")
+
+    # Help and version.
+    rc, out, err = run(["--version"])
+    check(rc == 0 and "model image format 1.0" in out, f"--version names the model format: {out!r}")
+    for sub, needles in [("transcribe", ["--json", "--srt", "--arena-kb", "--isa", "--model"]),
+                         ("eval", ["--details", "--json", "normalisation"]),
+                         ("stream", ["s16le", "--json", "End-of-utterance detection"]),
+                         ("features", ["--format"])]:
+        rc, out, err = run([sub, "--help"])
+        check(rc == 0 and all(n in out for n in needles), f"{sub} --help mentions {needles}")
+    rc, out, err = run(["--help"])
+    check(rc == 0 and all(s in out for s in ["transcribe", "stream", "eval", "Exit codes"]), "earshot --help")
+
+
+def case_transcribe_inputs():
+    m = image("s2")
+    files = [sample(s) for s in SAMPLES]
+    rc, out, err = run(["transcribe", "--model", m] + files)
+    good = dict(plain_texts(out))
+
+    # Many files, bad ones among them: the rest go through, one stderr line each, exit 1.
+    empty = os.path.join(TMP, "empty.wav")
+    open(empty, "wb").close()
+    junk = os.path.join(TMP, "junk.wav")
+    with open(junk, "w") as fh:
+        fh.write("not audio at all\n")
+    missing = os.path.join(TMP, "missing.wav")
+    rc, out, err = run(["transcribe", "--model", m, files[0], missing, files[1], junk, empty, files[2]])
+    check(rc == 1, f"bad files: exit 1 (got {rc})")
+    got = plain_texts(out)
+    check(got == [(f, good[f]) for f in files], f"bad files: the good ones are transcribed as alone: {got!r}")
+    lines = err.splitlines()
+    check(len(lines) == 3, f"bad files: one stderr line per bad file: {lines!r}")
+    for bad, why in [(missing, "No such file"), (junk, "not a readable audio file"), (empty, "empty")]:
+        check(any(bad in l and why in l for l in lines), f"bad files: {bad} reported with '{why}'")
+
+    # A folder: its audio files, sorted (the README and manifest are skipped).
+    rc, out, err = run(["transcribe", "--model", m, A.samples])
+    got = plain_texts(out)
+    check(rc == 0 and [t for _, t in got] == [good[f] for f in sorted(files)], f"DIR: same texts, sorted ({err})")
+    check([os.path.basename(f) for f, _ in got] == sorted(SAMPLES), "DIR: only the audio files")
+    d = os.path.join(TMP, "noaudio")
+    os.mkdir(d)
+    rc, out, err = run(["transcribe", "--model", m, d])
+    check(rc == 1, "DIR without audio: exit 1")
+    one_error_line(err, d, "no audio", what="DIR without audio")
+
+    # Standard input: the same text as the file.
+    for name in SAMPLES:
+        with open(sample(name), "rb") as fh:
+            rc, out, err = run(["transcribe", "--model", m, "-"], stdin=fh)
+        check(rc == 0 and out == f"-: {good[sample(name)]}\n", f"stdin: same text as the file for {name} ({err})")
+    rc, out, err = run(["transcribe", "--model", m, "-"], input_bytes=b"")
+    check(rc == 1, "stdin empty: exit 1")
+    one_error_line(err, "standard input is empty", what="stdin empty")
+
+    # A 44.1 kHz stereo copy (if sox is here) is resampled and down-mixed to the same kind of input.
+    if shutil.which("sox"):
+        st = os.path.join(TMP, "stereo44k.flac")
+        subprocess.run(["sox", files[0], "-r", "44100", "-c", "2", st], check=True)
+        rc, out, err = run(["transcribe", "--model", m, "--json", st])
+        check(rc == 0 and json.loads(out)["encoder_frames"] > 0, f"44.1 kHz stereo FLAC is read ({err})")
+
+
+def case_transcribe_isa():
+    m = image("s2")
+    files = [sample(s) for s in SAMPLES]
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    levels = ["scalar"]
+    if re.search(r"\bavx2\b", flags):
+        levels.append("avx2")
+    if all(re.search(r"\b" + f + r"\b", flags) for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"]):
+        levels.append("avx512vnni")
+    results = {}
+    for isa in levels:
+        rc, out, err = run(["transcribe", "--model", m, "--json", "--verbose", "--isa", isa] + files)
+        check(rc == 0, f"--isa {isa}: rc 0 ({err})")
+        check(f"kernels {isa}" in err, f"--isa {isa}: the verbose line names the level: {err!r}")
+        objs = json_lines(out, isa)
+        for o in objs:
+            o.pop("rtf", None)
+        results[isa] = objs
+    for isa in levels[1:]:
+        check(results[isa] == results["scalar"], f"--isa {isa} gives the scalar reference's output")
+    # EARSHOT_ISA does the same; a bad value is a usage error.
+    rc, out, err = run(["transcribe", "--model", m, "--verbose", files[0]], env={"EARSHOT_ISA": "scalar"})
+    check(rc == 0 and "kernels scalar" in err, f"EARSHOT_ISA=scalar is used: {err!r}")
+    rc, out, err = run(["transcribe", "--model", m, files[0]], env={"EARSHOT_ISA": "mmx"})
+    check(rc == 2, "EARSHOT_ISA=mmx: exit 2")
+    one_error_line(err, "EARSHOT_ISA=mmx", what="bad EARSHOT_ISA")
+    rc, out, err = run(["transcribe", "--model", m, "--isa", "sse9", files[0]])
+    check(rc == 2, "--isa sse9: exit 2")
+    one_error_line(err, "sse9", what="--isa sse9")
+    print("levels compared: " + ", ".join(levels))
+
+
+def case_model_errors():
+    m = image("s2")
+    f = sample("kal-timer.wav")
+    rc, out, err = run(["transcribe", "--model", m, "--verbose", f])
+    mt = re.search(r"the model needs (\d+)", err)
+    check(rc == 0 and mt is not None, f"verbose names the arena need: {err!r}")
+    need = int(mt.group(1)) if mt else 20000
+    need_kb = (need + 1023) // 1024
+    # Arena too small: a clear error; exactly enough KiB works and gives the same text.
+    for cmd in (["transcribe", f], ["eval", os.path.join(A.samples, "manifest.jsonl")]):
+        rc, out2, err = run([cmd[0], "--model", m, "--arena-kb", str(need_kb - 1), cmd[1]])
+        check(rc == 1 and out2 == "", f"{cmd[0]} --arena-kb {need_kb - 1}: exit 1, nothing on stdout")
+        one_error_line(err, "arena", f"needs {need} bytes", f"--arena-kb {need_kb}", what=f"{cmd[0]} arena too small")
+    rc, out2, err = run(["transcribe", "--model", m, "--arena-kb", str(need_kb), f])
+    check(rc == 0 and out2 == out, f"--arena-kb {need_kb}: fits, same text ({err})")
+    with open(sample("kal-timer.wav"), "rb") as fh:
+        rc, out2, err = run(["stream", "--model", m, "--arena-kb", "1"], stdin=fh)
+    check(rc == 1, "stream --arena-kb 1: exit 1")
+    one_error_line(err, "arena", what="stream arena too small")
+
+    # Wrong model files: the image reader's / schema's message names the defect.
+    with open(m, "rb") as fh:
+        img = bytearray(fh.read())
+    def write(name, data):
+        p = os.path.join(TMP, name)
+        with open(p, "wb") as fh:
+            fh.write(data)
+        return p
+    flipped = bytearray(img)
+    flipped[len(img) // 2] ^= 0x40
+    cases = [
+        (sample("kal-timer.wav"), "magic"),
+        (write("trunc.esm", img[: len(img) // 2]), "truncated"),
+        (write("flip.esm", flipped), "CRC"),
+        (write("empty.esm", b""), "empty"),
+        (os.path.join(TMP, "missing.esm"), "No such file"),
+        (TMP, "directory"),
+    ]
+    for path, why in cases:
+        for sub in (["transcribe", f], ["eval", os.path.join(A.samples, "manifest.jsonl")]):
+            rc, out2, err = run([sub[0], "--model", path, sub[1]])
+            check(rc == 1 and out2 == "", f"{sub[0]} --model {os.path.basename(path)}: exit 1 (got {rc})")
+            one_error_line(err, path, why, what=f"{sub[0]} model {os.path.basename(path)}")
+    # An image of another model type (schema): max_chars 0 is rejected by the schema by name.
+    rc, out2, err = run(["transcribe", "--model", image("bad-maxchars", "--max-chars", "0"), f])
+    check(rc == 1, f"schema defect: exit 1 ({err!r})")
+    one_error_line(err, "max_chars", what="schema defect")
+
+    # Default model: $EARSHOT_MODEL, else models/en-small.esm of this checkout.
+    rc, out2, err = run(["transcribe", f], env={"EARSHOT_MODEL": m})
+    check(rc == 0 and out2 == out, "EARSHOT_MODEL is the default model")
+    shipped = os.path.join(os.path.dirname(os.path.abspath(A.samples)), "en-small.esm")
+    rc, out2, err = run(["transcribe", f])
+    if os.path.exists(shipped):
+        check(rc == 0, "models/en-small.esm is found without --model")
+    else:
+        check(rc == 1, "no default model yet: exit 1")
+        one_error_line(err, "en-small.esm", "--model", what="no default model")
+
+    # Usage errors: exit 2, one line.
+    for args, needle in [(["transcribe", "--bogus", f], "--bogus"), (["transcribe"], "required"),
+                         ([], "subcommand"), (["frobnicate"], "frobnicate"),
+                         (["transcribe", "--arena-kb", "abc", f], "abc")]:
+        rc, out2, err = run(args)
+        check(rc == 2, f"{args}: exit 2 (got {rc})")
+        one_error_line(err, needle, what=f"usage {args}")
+
+
+def case_eval():
+    manifest = os.path.join(A.samples, "manifest.jsonl")
+    refs = [json.loads(l) for l in open(manifest) if l.strip()]
+    m = image("s11", "--seed", "11")  # several words per text: S/D/I all occur
+    rc, out, err = run(["eval", "--model", m, "--json", "--details", manifest])
+    check(rc == 0, f"eval: exit 0 however high the WER ({err})")
+    s = json.loads(out)
+    for k in ["manifest", "model", "utterances", "failed", "words", "word_errors", "substitutions", "deletions",
+              "insertions", "wer", "chars", "char_errors", "cer", "sentences_wrong", "ser", "audio_s", "compute_s",
+              "rtf", "details"]:
+        check(k in s, f"eval json: field {k}")
+    check(s["utterances"] == 3 and s["failed"] == 0, "eval: 3 utterances, none failed")
+    check(s["word_errors"] == s["substitutions"] + s["deletions"] + s["insertions"], "eval: errors = S + D + I")
+    check(abs(s["wer"] - s["word_errors"] / s["words"]) < 1e-12, "eval: wer = errors / words")
+    check(abs(s["cer"] - s["char_errors"] / s["chars"]) < 1e-12, "eval: cer = char_errors / chars")
+    check(abs(s["ser"] - s["sentences_wrong"] / s["utterances"]) < 1e-12, "eval: ser")
+    check(abs(s["audio_s"] - sum(num_samples(r["audio"]) for r in refs) / 16000) < 0.002, "eval: audio_s")
+
+    # Recompute from transcribe's output with this test's own normalisation and edit distance.
+    rc, tout, err = run(["transcribe", "--model", m, "--json"] + [sample(r["audio"]) for r in refs])
+    hyps = [normalize(o["text"]) for o in json_lines(tout, "transcribe")]
+    words = sum(len(normalize(r["text"]).split()) for r in refs)
+    werr = sum(edit_distance(normalize(r["text"]).split(), h.split()) for r, h in zip(refs, hyps))
+    cerr = sum(edit_distance(normalize(r["text"]), h) for r, h in zip(refs, hyps))
+    check(s["words"] == words and s["word_errors"] == werr, f"eval: words/errors {s['words']}/{s['word_errors']} "
+          f"== recomputed {words}/{werr}")
+    check(s["char_errors"] == cerr, f"eval: char errors {s['char_errors']} == recomputed {cerr}")
+    d = s["details"]
+    check([x["hyp"] for x in d] == hyps, "eval details: hyp = normalised transcribe text")
+    check([x["ref"] for x in d] == [normalize(r["text"]) for r in refs], "eval details: ref normalised")
+    check(sum(x["substitutions"] for x in d) == s["substitutions"] and sum(x["insertions"] for x in d) ==
+          s["insertions"] and sum(x["deletions"] for x in d) == s["deletions"], "eval details sum to the totals")
+    for x in d:
+        ops = x["ops"]
+        check(ops.count("S") == x["substitutions"] and ops.count("I") == x["insertions"] and
+              ops.count("D") == x["deletions"], f"eval details: ops string matches counts {x['ops']}")
+        check(len(ops) - ops.count("I") == x["words"] and len(ops) - ops.count("D") == len(x["hyp"].split()),
+              "eval details: ops cover every ref and hyp word")
+
+    # A manifest built from one hypothesis with known edits (each has exactly one minimal alignment
+    # cost, whatever the words are), normalisation, paths relative to the manifest's folder.
+    work = os.path.join(TMP, "evaldir")
+    os.makedirs(os.path.join(work, "audio"))
+    k = max(range(3), key=lambda i: len(hyps[i].split()))
+    name = refs[k]["audio"]
+    shutil.copy(sample(name), os.path.join(work, "audio", name))
+    h = hyps[k].split()
+    check(len(h) >= 3, f"the seed-11 model gives several words: {hyps[k]!r}")
+    lines = [
+        # exact after normalisation: capitals, punctuation, '-' between words
+        {"audio": "audio/" + name, "text": "-".join(w.upper() + "," for w in h) + "!", "speaker": "ignored"},
+        {"audio": "audio/" + name, "text": " ".join(["notaword"] + h[1:])},   # 1 substitution
+        {"audio": "audio/" + name, "text": " ".join(["alpha"] + h + ["omega"])},  # 2 deletions
+        {"audio": os.path.join(work, "audio", name), "text": " ".join(h[1:-1])},  # 2 insertions, absolute path
+    ]
+    man = os.path.join(work, "m.jsonl")
+    with open(man, "w") as fh:
+        fh.write(json.dumps(lines[0]) + "\n\n" + "\n".join(json.dumps(l) for l in lines[1:]) + "\n")
+    rc, out, err = run(["eval", "--model", m, "--json", "--details", man])
+    check(rc == 0, f"eval built manifest: rc 0 ({err})")
+    s = json.loads(out)
+    d = s["details"]
+    sdi = [(x["substitutions"], x["deletions"], x["insertions"]) for x in d]
+    check(sdi == [(0, 0, 0), (1, 0, 0), (0, 2, 0), (0, 0, 2)], f"eval built manifest: S/D/I per utterance {sdi}")
+    check(s["sentences_wrong"] == 3 and s["word_errors"] == 5, "eval built manifest: 3 wrong sentences, 5 errors")
+    check(s["words"] == 4 * len(h), f"eval built manifest: reference words {s['words']}")
+    check([x["line"] for x in d] == [1, 3, 4, 5], "eval built manifest: blank lines skipped, line numbers kept")
+
+    # Plain output and --details alignment.
+    rc, out, err = run(["eval", "--model", m, "--details", man])
+    check(rc == 0 and re.search(r"^WER +\d+\.\d\d%", out, re.M) and "CER" in out and "SER" in out and "RTF" in out,
+          f"eval plain: WER/CER/SER/RTF lines: {out!r}")
+    blocks = re.findall(r"^  REF:(.*)\n  HYP:(.*)\n  OPS:(.*)$", out, re.M)
+    check(len(blocks) == 4, "eval --details: REF/HYP/OPS per utterance")
+    if len(blocks) == 4:
+        check(blocks[0][2].strip() == "", f"eval --details: no marks when right: {blocks[0]!r}")
+        r, hy, o = blocks[1]
+        check(o.strip() == "S" and r[o.index("S"):].startswith("NOTAWORD"), f"eval --details: S under the substitution")
+        r, hy, o = blocks[2]
+        check(o.count("D") == 2 and r.split()[0] == "ALPHA" and r.split()[-1] == "OMEGA" and hy.split()[0] == "*****",
+              f"eval --details: D marks, deleted words capitalised, gaps starred: {blocks[2]!r}")
+        r, hy, o = blocks[3]
+        check(o.count("I") == 2 and r.split()[0].strip("*") == "", f"eval --details: I marks: {blocks[3]!r}")
+    check(err == "", f"eval: no progress bar when stderr is not a terminal: {err!r}")
+    # On a terminal: a progress bar on stderr, cleared at the end; stdout unchanged.
+    text, rc = run_with_pty_stderr(["eval", "--model", m, man])
+    rc2, plain, _ = run(["eval", "--model", m, man])
+    check(rc == 0 and "[" in text and "4/4" not in text and "0/4" in text and text.endswith("\r\x1b[K"),
+          f"eval: progress bar on a terminal stderr, cleared at the end: {text!r}")
+
+
+def run_with_pty_stderr(args):
+    """Runs earshot with stderr on a pseudo-terminal; returns (what it wrote there, rc)."""
+    mpty, spty = pty.openpty()
+    p = subprocess.Popen([A.earshot] + args, stdout=subprocess.DEVNULL, stderr=spty)
+    os.close(spty)
+    got = b""
+    while True:
+        r, _, _ = select.select([mpty], [], [], 30)
+        if not r:
+            break
+        try:
+            b = os.read(mpty, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        got += b
+    rc = p.wait(timeout=60)
+    os.close(mpty)
+    return got.decode(), rc
+
+
+def case_eval_errors():
+    m = image("s2")
+    work = os.path.join(TMP, "bad")
+    os.mkdir(work)
+    man = os.path.join(work, "m.jsonl")
+    good = os.path.abspath(sample("kal-timer.wav"))
+    with open(man, "w") as fh:
+        fh.write(json.dumps({"audio": good, "text": "set a timer for ten minutes"}) + "\n")
+        fh.write('{"audio": "x.wav", "text": \n')                       # 2: not JSON
+        fh.write(json.dumps({"audio": good}) + "\n")                     # 3: no text
+        fh.write(json.dumps({"audio": "nope.wav", "text": "hi"}) + "\n")  # 4: missing file
+        fh.write("[1, 2]\n")                                             # 5: not an object
+        fh.write(json.dumps({"audio": 7, "text": "x"}) + "\n")           # 6: audio not a string
+    rc, out, err = run(["eval", "--model", m, "--json", man])
+    check(rc == 1, f"bad manifest: exit 1 (got {rc})")
+    lines = err.splitlines()
+    check(len(lines) == 5, f"bad manifest: one stderr line per bad line: {lines!r}")
+    for n, why in [(2, "not valid JSON"), (3, "text"), (4, "nope.wav"), (5, "object"), (6, "audio")]:
+        check(any(f"{man}:{n}:" in l and why in l for l in lines), f"bad manifest: line {n} named with '{why}'")
+    s = json.loads(out) if out.strip() else {}
+    check(s.get("utterances") == 1 and s.get("failed") == 5, f"bad manifest: the good line is still evaluated: {s}")
+
+    for content, needle in [("", "no utterances"), ("\n\n", "no utterances")]:
+        with open(man, "w") as fh:
+            fh.write(content)
+        rc, out, err = run(["eval", "--model", m, man])
+        check(rc == 1, f"empty manifest: exit 1 ({content!r})")
+        one_error_line(err, needle, what="empty manifest")
+    rc, out, err = run(["eval", "--model", m, os.path.join(work, "absent.jsonl")])
+    check(rc == 1, "missing manifest: exit 1")
+    one_error_line(err, "absent.jsonl", "No such file", what="missing manifest")
+    rc, out, err = run(["eval", "--model", m])
+    check(rc == 2, "eval without a manifest: exit 2")
+
+
+def stream(m, data, chunks=None, extra=()):
+    """Runs earshot stream, writing `data` in the given chunk sizes (cycled)."""
+    e = dict(os.environ)
+    e.pop("EARSHOT_MODEL", None)
+    p = subprocess.Popen([A.earshot, "stream", "--model", m, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=e)
+    import threading
+    outs = {}
+    def reader(name, f):
+        outs[name] = f.read()
+    ts = [threading.Thread(target=reader, args=("out", p.stdout)), threading.Thread(target=reader, args=("err", p.stderr))]
+    for t in ts:
+        t.start()
+    i = k = 0
+    while i < len(data):
+        n = chunks[k % len(chunks)] if chunks else len(data)
+        p.stdin.write(data[i:i + n])
+        p.stdin.flush()
+        i += n
+        k += 1
+    p.stdin.close()
+    for t in ts:
+        t.join()
+    p.wait(timeout=300)
+    return p.returncode, outs["out"].decode(), outs["err"].decode()
+
+
+def case_stream():
+    for seed_name, args, names in [("s2", [], SAMPLES), ("s9", ["--seed", "9"], ["ked-kitchen-lights.wav"])]:
+        m = image(seed_name, *args)
+        rc, out, err = run(["transcribe", "--model", m, "--json"] + [sample(s) for s in names])
+        ref = {os.path.basename(o["file"]): o for o in json_lines(out, "transcribe")}
+        for name in names:
+            data = pcm_of(name)
+            want = ref[name]["text"]
+            ways = [("whole", None, []), ("1-byte writes and reads", [1], ["--read-size", "1"]),
+                    ("odd chunks", [1, 3, 7, 4093, 333, 2, 65537], ["--read-size", "4095"]),
+                    ("odd reads", None, ["--read-size", "3"])]
+            for how, chunks, extra in ways:
+                if how.startswith("1-byte") and name != names[0]:
+                    continue  # slow-ish: once per model
+                rc, out, err = stream(m, data, chunks, extra)
+                check(rc == 0 and err == "", f"stream {name} {how}: rc 0 ({err!r})")
+                check(out == want + "\n", f"stream {name} {how}: final text == transcribe's:\n{out!r}\n{want!r}")
+            rc, out, err = stream(m, data, [999], ["--json"])
+            objs = json_lines(out, "stream json")
+            check(rc == 0 and objs and "final" in objs[-1], f"stream --json {name}: ends with a final object")
+            fin = objs[-1] if objs else {}
+            check(fin.get("final") == want and fin.get("token_times") == ref[name]["token_times"] and
+                  fin.get("tokens") == len(want), f"stream --json {name}: final text and token times == transcribe's")
+            parts = [o["partial"] for o in objs[:-1]]
+            check(all(list(o.keys()) == ["partial"] for o in objs[:-1]), "stream --json: partial objects before")
+            check(all(want.startswith(p) for p in parts) and all(len(a) < len(b) for a, b in zip(parts, parts[1:])),
+                  f"stream --json {name}: partials are growing prefixes of the final text")
+            check(len(parts) >= 2, f"stream --json {name}: partial results come while audio arrives ({len(parts)})")
+
+    m = image("s2")
+    data = pcm_of("kal-timer.wav")
+    # On a terminal: partial text updated in place with carriage returns, then the final line.
+    mpty, spty = pty.openpty()
+    p = subprocess.Popen([A.earshot, "stream", "--model", m], stdin=subprocess.PIPE, stdout=spty, stderr=subprocess.PIPE)
+    os.close(spty)
+    p.stdin.write(data)
+    p.stdin.close()
+    got = b""
+    while True:
+        r, _, _ = select.select([mpty], [], [], 30)
+        if not r:
+            break
+        try:
+            b = os.read(mpty, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        got += b
+    p.wait(timeout=60)
+    os.close(mpty)
+    text = got.decode()
+    rc, out, err = run(["transcribe", "--model", m, sample("kal-timer.wav")])
+    want = plain_texts(out)[0][1]
+    check(text.count("\r\x1b[K") >= 3, f"stream on a terminal: partials redrawn in place: {text!r}")
+    check(text.replace("\r\n", "\n").endswith("\r\x1b[K" + want + "\n"), f"stream on a terminal: final line last: {text!r}")
+
+    # Bad input: nothing, and half a sample at the end.
+    rc, out, err = stream(m, b"")
+    check(rc == 1, "stream without audio: exit 1")
+    one_error_line(err, "no audio", what="stream without audio")
+    rc, out, err = stream(m, data + b"\x01")
+    check(rc == 1 and out == want + "\n", "stream odd byte: final text still given, exit 1")
+    one_error_line(err, "odd byte", what="stream odd byte")
+    rc, out, err = run(["stream", "--model", m, "--read-size", "0"], input_bytes=data)
+    check(rc == 2, "--read-size 0: usage error")
+
+
+def case_grammar():
+    files = [sample(s) for s in SAMPLES]
+    phrases = ["turn on the kitchen lights", "set a timer for ten minutes", "go forward two meters and turn left",
+               "stop", "yes", "no"]
+    gp = os.path.join(TMP, "phrases.txt")
+    with open(gp, "w") as fh:
+        fh.write("# commands\n" + "\n".join(p.upper() if i == 0 else p for i, p in enumerate(phrases)) + "\n")
+    words = ["go", "left", "right", "stop", "forward", "on", "off"]
+    gw = os.path.join(TMP, "words.txt")
+    with open(gw, "w") as fh:
+        fh.write("go left right\nstop\nforward on off\n")
+    gj = os.path.join(TMP, "g.jsgf")
+    with open(gj, "w") as fh:
+        fh.write("#JSGF V1.0;\npublic <c> = (go | turn) (left | right) [now];\n")
+    jsgf = {f"{a} {b}{n}" for a in ("go", "turn") for b in ("left", "right") for n in ("", " now")}
+    said = {"phrases": 0, "words": 0, "jsgf": 0}
+    for seed in ["2", "9", "11", "3", "5"]:
+        m = image("s" + seed, "--seed", seed)
+        rc, free, err = run(["transcribe", "--model", m] + files)
+        for kind, path, ok in [("phrases", gp, lambda t: t in phrases),
+                               ("words", gw, lambda t: all(w in words for w in t.split(" "))),
+                               ("jsgf", gj, lambda t: t in jsgf)]:
+            flag = "--words" if kind == "words" else "--grammar"
+            rc, out, err = run(["transcribe", "--model", m, "--json", flag, path] + files)
+            check(rc == 0, f"{kind} seed {seed}: rc 0 ({err})")
+            for o in json_lines(out, kind):
+                check(list(o.keys())[:3] == ["file", "text", "no_match"], f"{kind}: no_match field: {o.keys()}")
+                if o["no_match"]:
+                    check(o["text"] == "" and o["tokens"] == 0, f"{kind}: no match means no text: {o}")
+                else:
+                    # "" is allowed: the decoder may end before any character (nothing said)
+                    check(o["text"] == "" or ok(o["text"]), f"{kind} seed {seed}: {o['text']!r} is in the grammar")
+                    said[kind] += o["text"] != ""
+            rc, plain, err = run(["transcribe", "--model", m, flag, path] + files)
+            for (f, t), o in zip(plain_texts(plain), json_lines(out, kind)):
+                check(t == ("<no match>" if o["no_match"] else o["text"]), f"{kind}: plain output {t!r}")
+            check(plain != free, f"{kind} seed {seed}: the grammar changes the junk text")
+    check(all(n > 0 for n in said.values()), f"grammars: some outputs are phrases, not all no-match: {said}")
+
+    # stream with a grammar: the same final text as transcribe.
+    m = image("s2")
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--words", gw, files[0]])
+    o = json.loads(out)
+    rc, sout, err = stream(m, pcm_of(SAMPLES[0]), [777], ["--words", gw, "--json"])
+    fin = json_lines(sout, "stream grammar")[-1]
+    check(rc == 0 and fin.get("final") == o["text"] and fin.get("no_match") == o["no_match"],
+          f"stream --words: final == transcribe's ({fin} vs {o})")
+
+    # Bad grammars: one line naming the file, line and column; exit 1. Both flags: usage error.
+    bad = os.path.join(TMP, "bad.txt")
+    with open(bad, "w") as fh:
+        fh.write("stop\nturn on 5 lights\n")
+    for sub in (["transcribe", files[0]], ["eval", os.path.join(A.samples, "manifest.jsonl")]):
+        rc, out, err = run([sub[0], "--model", m, "--grammar", bad, sub[1]])
+        check(rc == 1 and out == "", f"{sub[0]} bad grammar: exit 1 (got {rc})")
+        one_error_line(err, bad, "line 2", "column", what=f"{sub[0]} bad grammar")
+    with open(pcm_path := os.path.join(TMP, "x.raw"), "wb") as fh:
+        fh.write(pcm_of(SAMPLES[0]))
+    with open(pcm_path, "rb") as fh:
+        rc, out, err = run(["stream", "--model", m, "--grammar", bad], stdin=fh)
+    check(rc == 1, "stream bad grammar: exit 1")
+    one_error_line(err, "line 2", what="stream bad grammar")
+    bj = os.path.join(TMP, "bad.jsgf")
+    with open(bj, "w") as fh:
+        fh.write("#JSGF V1.0;\npublic <c> = go (left | ;\n")
+    rc, out, err = run(["transcribe", "--model", m, "--grammar", bj, files[0]])
+    check(rc == 1, "bad JSGF: exit 1")
+    one_error_line(err, bj, "line 2", what="bad JSGF")
+    rc, out, err = run(["transcribe", "--model", m, "--grammar", os.path.join(TMP, "none.txt"), files[0]])
+    check(rc == 1, "missing grammar file: exit 1")
+    one_error_line(err, "none.txt", "No such file", what="missing grammar")
+    rc, out, err = run(["transcribe", "--model", m, "--grammar", gp, "--words", gw, files[0]])
+    check(rc == 2, "--grammar with --words: usage error")
+
+
+CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
+
+
+def main():
+    global A, TMP
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--earshot", required=True)
+    ap.add_argument("--random-image", required=True)
+    ap.add_argument("--samples", required=True)
+    A = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="earshot-cli-") as t:
+        TMP = t
+        CASES[A.case]()
+    if FAILS:
+        print(f"{A.case}: {len(FAILS)} check(s) failed", file=sys.stderr)
+        return 1
+    print(f"{A.case}: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+// What transcribe, eval and stream share: finding and opening the model image,
+// the kernels' ISA level, and a recognizer in an arena of the board's size,
+// all through the public C API (earshot.h) — the device code path.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "earshot/earshot.h"
+
+namespace earshot::cli {
+
+// --model, --arena-kb and --isa, added to each recognizing subcommand.
+struct ModelOptions {
+  std::string model;     // empty: $EARSHOT_MODEL, then models/en-small.esm of this checkout
+  uint64_t arena_kb = 0; // 0: exactly earshot_arena_size() (what the firmware reserves)
+  std::string isa;       // empty: $EARSHOT_ISA, then the best level this CPU runs
+  bool verbose = false;  // one line on stderr: model, arena bytes, kernels' level
+  std::string grammar;   // phrase list or JSGF (#JSGF first) file: the text is one of its sentences
+  std::string words;     // word list file: any sequence of its words
+  bool constrained() const { return !grammar.empty() || !words.empty(); }
+};
+void add_model_options(CLI::App* sub, ModelOptions& o);
+
+// An opened model image: the file's bytes (64-byte aligned, read in place as
+// from flash), the C API's model handle and what the CLI needs to know of it.
+class OpenModel {
+ public:
+  OpenModel() = default;
+  OpenModel(const OpenModel&) = delete;  // the handle lives inside this object
+  OpenModel& operator=(const OpenModel&) = delete;
+
+  // Resolves the path, reads the image and validates it (earshot_model_open).
+  // On failure returns false and `why` is one line naming the file and defect.
+  bool open(const ModelOptions& o, std::string& why);
+
+  const earshot_model* handle() const { return model_; }
+  const earshot_model_info& info() const { return info_; }
+  const std::string& path() const { return path_; }
+  // The model's output characters (vocabulary without <eos>), e.g. "abc...z '".
+  const std::string& alphabet() const { return alphabet_; }
+  size_t image_bytes() const { return bytes_; }
+
+ private:
+  std::unique_ptr<uint8_t[], void (*)(void*)> image_{nullptr, nullptr};
+  size_t bytes_ = 0;
+  alignas(16) unsigned char handle_mem_[EARSHOT_MODEL_HANDLE_BYTES];
+  earshot_model* model_ = nullptr;
+  earshot_model_info info_{};
+  std::string path_, alphabet_;
+};
+
+// One recognizer in an arena of the board's size (or --arena-kb).
+class Session {
+ public:
+  // On failure `why` is one line (e.g. the arena does not fit the model).
+  bool create(const OpenModel& m, const ModelOptions& o, std::string& why);
+  earshot_recognizer* rec() const { return rec_; }
+  size_t arena_bytes() const { return arena_.size(); }
+  size_t arena_needed() const { return needed_; }
+  // --grammar / --words: compiles the file for this model and sets it (once: it stays across resets).
+  bool set_grammar(const OpenModel& m, const ModelOptions& o, std::string& why);
+  // With --verbose: "<cmd>: model M (name, N bytes), arena A bytes (needs B), kernels ISA" on stderr.
+  void report(const char* cmd, const OpenModel& m, const ModelOptions& o) const;
+
+ private:
+  std::vector<uint8_t> arena_;
+  std::vector<uint64_t> grammar_mem_;  // the compiled grammar (outlives the recognizer's use of it)
+  size_t grammar_bytes_ = 0;
+  size_t needed_ = 0;
+  earshot_recognizer* rec_ = nullptr;
+};
+
+// Applies --isa (or validates $EARSHOT_ISA) before any recognizer exists.
+// False with `why` when the level is unknown, not built in or not run by this CPU.
+bool select_isa(const std::string& isa, std::string& why);
+const char* active_isa_name();
+
+// A finished (or partial) result copied out of the arena.
+struct Transcript {
+  std::string text;
+  std::vector<uint32_t> token_frames;
+  uint32_t encoder_frames = 0;
+  bool is_final = false;
+  bool no_match = false;  // a grammar is set and no phrase of it fit (text is empty)
+  double audio_s = 0, compute_s = 0;  // input length; wall time of push + finish
+};
+Transcript copy_result(const earshot_result& r);
+// Plain output in place of the text when a grammar fits nothing (no model character is '<').
+inline constexpr const char* kNoMatch = "<no match>";
+
+// Resets the recognizer, pushes all samples, finishes. False with `why` on a
+// C API failure.
+bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why);
+
+// Seconds of token i: token_frames[i] * encoder_frame_samples / sample_rate.
+double token_time(const earshot_model_info& info, uint32_t frame);
+
+// "C API call failed: <status>: <last error>" in one line.
+std::string api_error(const char* what, earshot_status st);
+
+double now_seconds();
+
+}  // namespace earshot::cli
