@@ -48,7 +48,10 @@ earshot_status invalid(const char* what) {
 
 earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
   earshot::RecognizerConfig r;
-  if (c) r.max_chars = c->max_chars;
+  if (c) {
+    r.max_chars = c->max_chars;
+    r.beam = c->beam;
+  }
   return r;
 }
 
@@ -135,6 +138,24 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
   result->encoder_frames = r.encoder_frames > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(r.encoder_frames);
   result->is_final = r.is_final ? 1 : 0;
   result->no_match = r.no_match ? 1 : 0;
+  result->score_q10 = r.score_q10;
+  result->num_nbest = r.num_nbest;
+  return EARSHOT_OK;
+}
+
+earshot_status earshot_get_nbest(const earshot_recognizer* recognizer, uint32_t index, const char** text,
+                                 int32_t* score_q10, uint32_t* num_tokens) {
+  if (!recognizer || !text) return invalid("earshot_get_nbest: NULL argument");
+  earshot::NBestEntry e;
+  if (!rec_of(recognizer)->nbest(index, e)) {
+    Error err;
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "earshot_get_nbest: index %u is not below num_nbest %u", index,
+            rec_of(recognizer)->result().num_nbest);
+    return fail(err);
+  }
+  *text = e.text;
+  if (score_q10) *score_q10 = e.score_q10;
+  if (num_tokens) *num_tokens = e.num_tokens;
   return EARSHOT_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/activation.h"
+#include "kernels/logsoftmax/logsoftmax.h"
 #include "kernels/lstm-step/lstm_step.h"
 #include "kernels/quant.h"
 #include "kernels/s8-gemm/s8_gemm.h"
@@ -59,6 +60,7 @@ void GreedyDecoder::reset() {
   p_ = 0;
   onset_ = -1;
   steps_ = n_tokens_ = 0;
+  score_ = 0;
   gstate_ = grammar_ ? grammar_->start() : 0;
   no_match_ = false;
 }
@@ -162,6 +164,11 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   g.y_stride = V;
   s8_gemm_with(isa, t.dec_out, g, scratch);
   const int32_t y = choose(V);
+  {
+    int32_t mx = 0;
+    const int32_t lse = log_sum_exp_q10(logits_, V, &mx);
+    score_ += logits_[y] - mx - lse;  // = log_softmax_q10(logits)[y]
+  }
   if (observer_)
     observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
                                               static_cast<uint32_t>(ap.frames)});

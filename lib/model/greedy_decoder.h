@@ -27,6 +27,7 @@ struct DecoderStepInfo {
   int64_t position_q8;      // window centre p (Q8 encoder frames)
   uint64_t window_first;    // first frame of the attention window
   uint32_t window_frames;
+  uint32_t hypothesis = 0;  // beam search: the live hypothesis (rank order); greedy: 0
 };
 
 class GreedyDecoder {
@@ -52,6 +53,9 @@ class GreedyDecoder {
   const uint8_t* tokens() const { return tokens_; }        // token ids, 1..V-1
   const uint32_t* token_frames() const { return frames_; } // window centre of each token (encoder frames)
   const char* text() const { return text_; }               // NUL-terminated
+  // Sum of the Q10 log-softmax values of the chosen tokens, <eos> included
+  // (the beam decoder's score of the same path; MODEL.md "Beam search").
+  int32_t score_q10() const { return score_; }
 
   // Constrains the output to a grammar (lib/decoder/grammar.h) from the next
   // utterance on; null removes it. With a grammar, each step takes the best
@@ -88,6 +92,7 @@ class GreedyDecoder {
   int64_t p_ = 0;              // window centre, Q8 encoder frames (only grows)
   int64_t onset_ = -1;
   uint32_t steps_ = 0, n_tokens_ = 0;
+  int32_t score_ = 0;
 
   const Grammar* grammar_ = nullptr;
   uint32_t gstate_ = 0;        // automaton state after the tokens so far

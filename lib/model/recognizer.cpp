@@ -16,21 +16,41 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: max_chars %u is above %u", cfg.max_chars, kMaxCharsLimit);
     return false;
   }
+  if (cfg.beam > kMaxBeam) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u is above %u", cfg.beam, kMaxBeam);
+    return false;
+  }
   out = cfg.max_chars ? cfg.max_chars : m.hparams().max_chars;
   return true;
 }
 
+uint32_t config_width(const RecognizerConfig& cfg) { return cfg.beam ? cfg.beam : 1; }
+bool uses_beam(const RecognizerConfig& cfg) { return cfg.beam > 1 || cfg.beam_decoder_at_width_1; }
+
 }  // namespace
 
-void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars) {
+void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam) {
   const ModelHparams& hp = model.hparams();
+  use_beam_ = use_beam;
+  beam_width_ = beam;
   a.skip_object<Recognizer>();  // this object: the first region (create() constructs it there)
   frontend_mem_ = a.take<uint8_t>(Frontend::memory_size(hp.frontend));
   features_ = a.take<int16_t>(hp.n_mels);
-  scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), GreedyDecoder::scratch_size(model)));
+  const size_t dec_scratch = use_beam ? BeamDecoder::scratch_size(model, beam) : GreedyDecoder::scratch_size(model);
+  scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), dec_scratch));
   encoder_.layout(a, model);
-  ring_.layout(a, GreedyDecoder::ring_frames(hp), hp.enc_hidden);
-  decoder_.layout(a, model, max_chars);
+  ring_.layout(a, use_beam ? BeamDecoder::ring_frames(hp, beam) : GreedyDecoder::ring_frames(hp), hp.enc_hidden);
+  if (use_beam) {
+    // The beam decoder object lives in the arena too (greedy recognizers do
+    // not carry it); the measuring pass lays out a temporary.
+    uint8_t* mem = a.take<uint8_t>(sizeof(BeamDecoder));
+    BeamDecoder measuring;
+    BeamDecoder* d = mem ? new (mem) BeamDecoder() : &measuring;
+    d->layout(a, model, max_chars, beam);
+    beam_ = mem ? d : nullptr;
+  } else {
+    decoder_.layout(a, model, max_chars);
+  }
 }
 
 size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, Error& err) {
@@ -38,7 +58,7 @@ size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, E
   if (!resolve_max_chars(model, cfg, max_chars, err)) return 0;
   Recognizer probe;
   ArenaCarver measure;
-  probe.layout(measure, model, max_chars);
+  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg));
   return measure.used() + kArenaAlign - 1;  // the caller's arena may start anywhere
 }
 
@@ -55,7 +75,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   uint8_t* base = arena_align(arena);
   auto* r = new (base) Recognizer();  // placement: the arena's first region
   ArenaCarver carve(base, arena_bytes - static_cast<size_t>(base - static_cast<uint8_t*>(arena)));
-  r->layout(carve, model, max_chars);
+  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
   if (carve.overflow() ||
@@ -73,7 +93,10 @@ void Recognizer::reset() {
   frontend_.reset();
   encoder_.reset();
   ring_.reset();
-  decoder_.reset();
+  if (use_beam_)
+    beam_->reset();
+  else
+    decoder_.reset();
   finished_ = false;
 }
 
@@ -83,7 +106,10 @@ void Recognizer::feature_frame(const int16_t* f) {
   if (enc_observer_)
     enc_observer_(enc_observer_user_,
                   EncoderFrameInfo{ring_.count() - 1, encoder_.output(), encoder_.ctc_logits(), encoder_.ctc_token()});
-  decoder_.on_frame(ring_, encoder_.ctc_token(), isa_, scratch_);
+  if (use_beam_)
+    beam_->on_frame(ring_, encoder_.ctc_token(), isa_, scratch_);
+  else
+    decoder_.on_frame(ring_, encoder_.ctc_token(), isa_, scratch_);
 }
 
 earshot_status Recognizer::push(const int16_t* pcm, size_t n, Error& err) {
@@ -113,21 +139,42 @@ earshot_status Recognizer::finish(Error& err) {
   // A trailing partial window of samples, or fewer than `stack` features, make
   // no frame (MODEL.md: encoder step n needs all of its frames).
   finished_ = true;
-  decoder_.on_end(ring_, isa_, scratch_);
+  if (use_beam_)
+    beam_->on_end(ring_, isa_, scratch_);
+  else
+    decoder_.on_end(ring_, isa_, scratch_);
   return EARSHOT_OK;
 }
 
 earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
-  if (decoder_.started() || finished_)
+  if ((use_beam_ ? beam_->started() : decoder_.started()) || finished_)
     return err.set(EARSHOT_ERR_INVALID_ARGUMENT,
                    "set the grammar between utterances (after reset, before speech starts)");
-  decoder_.set_grammar(g);
-  decoder_.reset();  // the automaton starts with the utterance
+  if (use_beam_) {
+    beam_->set_grammar(g);
+    beam_->reset();
+  } else {
+    decoder_.set_grammar(g);
+    decoder_.reset();  // the automaton starts with the utterance
+  }
   return EARSHOT_OK;
 }
 
 RecognizerResult Recognizer::result() const {
   RecognizerResult r;
+  r.encoder_frames = ring_.count();
+  if (use_beam_) {
+    r.text = beam_->text();
+    r.num_tokens = beam_->num_tokens();
+    r.tokens = beam_->tokens();
+    r.token_frames = beam_->token_frames();
+    r.onset = beam_->onset();
+    r.is_final = finished_ || beam_->done();
+    r.no_match = beam_->no_match();
+    r.score_q10 = beam_->score_q10();
+    r.num_nbest = beam_->num_nbest();
+    return r;
+  }
   r.text = decoder_.text();
   r.num_tokens = decoder_.num_tokens();
   r.tokens = decoder_.tokens();
@@ -136,7 +183,26 @@ RecognizerResult Recognizer::result() const {
   r.onset = decoder_.onset();
   r.is_final = finished_ || decoder_.done();
   r.no_match = decoder_.no_match();
+  r.score_q10 = decoder_.score_q10();
+  r.num_nbest = r.is_final && !r.no_match && decoder_.started() ? 1 : 0;
   return r;
+}
+
+bool Recognizer::nbest(uint32_t i, NBestEntry& out) const {
+  const RecognizerResult r = result();
+  if (i >= r.num_nbest) return false;
+  if (!use_beam_) {
+    out.text = r.text;
+    out.num_tokens = r.num_tokens;
+    out.token_frames = r.token_frames;
+    out.score_q10 = r.score_q10;
+    return true;
+  }
+  out.text = beam_->nbest_text(i);
+  out.num_tokens = beam_->nbest_tokens(i);
+  out.token_frames = beam_->nbest_frames(i);
+  out.score_q10 = beam_->nbest_score_q10(i);
+  return true;
 }
 
 }  // namespace earshot

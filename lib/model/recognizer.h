@@ -23,6 +23,7 @@
 #include "frontend/frontend.h"
 #include "kernels/isa.h"
 #include "model/encoder.h"
+#include "model/beam_decoder.h"
 #include "model/frame_ring.h"
 #include "model/greedy_decoder.h"
 #include "model/model.h"
@@ -31,7 +32,20 @@ namespace earshot {
 
 struct RecognizerConfig {
   uint32_t max_chars = 0;  // 0: the model's decoder.max_chars; else 1..kMaxCharsLimit
-  // Beam width and grammar constraints will be added here (lib/decoder).
+  // 0 or 1: greedy decoding (GreedyDecoder); 2..kMaxBeam: beam search of that
+  // width (BeamDecoder, MODEL.md "Beam search"). The arena grows with it.
+  uint32_t beam = 0;
+  // Tests only: run the beam decoder even at width 1 (it then gives exactly
+  // the greedy decoder's result).
+  bool beam_decoder_at_width_1 = false;
+};
+
+// One entry of the n-best list (best first), valid like RecognizerResult.
+struct NBestEntry {
+  const char* text = "";
+  uint32_t num_tokens = 0;
+  const uint32_t* token_frames = nullptr;
+  int32_t score_q10 = 0;  // sum of Q10 log-probabilities of its tokens and <eos> (<= 0)
 };
 
 // Optional observer of every encoder frame (tests, parity dumps).
@@ -51,6 +65,9 @@ struct RecognizerResult {
   int64_t onset = -1;                  // first non-blank CTC frame, or -1
   bool is_final = false;               // the text can no longer change
   bool no_match = false;               // a grammar is set and no phrase of it fit
+  int32_t score_q10 = 0;               // the text's score (NBestEntry::score_q10); partial while decoding
+  uint32_t num_nbest = 0;              // entries of nbest(): once final, 0 with no_match or when
+                                       // nothing was decoded (no onset); greedy: 1 (the text)
 };
 
 class Recognizer {
@@ -78,6 +95,11 @@ class Recognizer {
   earshot_status set_grammar(const Grammar* g, Error& err);
 
   RecognizerResult result() const;
+  // The i-th best finished hypothesis (i < result().num_nbest); false if none.
+  // Greedy decoding has one entry, the text.
+  bool nbest(uint32_t i, NBestEntry& out) const;
+  uint32_t beam_width() const { return use_beam_ ? beam_width_ : 1; }
+  const BeamDecoder* beam_decoder() const { return beam_; }  // diagnostics; null when greedy
   const Model& model() const { return *model_; }
   kernels::Isa isa() const { return isa_; }
 
@@ -87,12 +109,13 @@ class Recognizer {
   }
   void set_decoder_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
     decoder_.set_observer(fn, user);
+    if (beam_) beam_->set_observer(fn, user);
   }
 
  private:
   Recognizer() = default;
   // Takes every region of the arena in order (measuring when `a` has no base).
-  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars);
+  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam);
   void feature_frame(const int16_t* features);
 
   const Model* model_ = nullptr;
@@ -103,7 +126,10 @@ class Recognizer {
   void* scratch_ = nullptr;      // kernel scratch shared by encoder and decoder
   StreamingEncoder encoder_;
   FrameRing ring_;
-  GreedyDecoder decoder_;
+  GreedyDecoder decoder_;  // beam width <= 1
+  BeamDecoder* beam_ = nullptr;  // beam width >= 2: the object and its state are in the arena
+  bool use_beam_ = false;
+  uint32_t beam_width_ = 1;
   bool finished_ = false;
   void (*enc_observer_)(void*, const EncoderFrameInfo&) = nullptr;
   void* enc_observer_user_ = nullptr;

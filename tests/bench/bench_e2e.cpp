@@ -61,10 +61,10 @@ struct Measure {
 uint64_t g_steps = 0;
 
 // One recognizer, pushed in 10 ms chunks as a live stream would (best of `reps`).
-Measure run(const Model& m, const std::vector<int16_t>& pcm, int reps) {
+Measure run(const Model& m, const std::vector<int16_t>& pcm, int reps, const RecognizerConfig& cfg = {}) {
   Error err;
-  std::vector<uint8_t> arena(Recognizer::arena_size(m, {}, err));
-  Recognizer* r = Recognizer::create(m, {}, arena.data(), arena.size(), err);
+  std::vector<uint8_t> arena(Recognizer::arena_size(m, cfg, err));
+  Recognizer* r = Recognizer::create(m, cfg, arena.data(), arena.size(), err);
   if (!r) { std::fprintf(stderr, "bench-e2e: %s\n", err.message); std::exit(1); }
   r->set_decoder_observer([](void*, const DecoderStepInfo&) { ++g_steps; }, nullptr);
   Measure best;
@@ -162,6 +162,21 @@ int main(int argc, char** argv) {
     rows.push_back({kernels::isa_name(isa), run(m.model, pcm, 3)});
   }
   kernels::isa_force(before, err);
+  // Beam widths on the active ISA (steps = hypothesis steps: one per live
+  // hypothesis per beam step).
+  struct BeamRow {
+    uint32_t width;
+    Measure m;
+    size_t arena200;
+  };
+  std::vector<BeamRow> beams;
+  for (uint32_t w : {1u, 2u, 4u, 8u}) {
+    RecognizerConfig c;
+    c.beam = w;
+    RecognizerConfig c200 = c;
+    c200.max_chars = 200;
+    beams.push_back({w, run(m.model, pcm, 2, c), Recognizer::arena_size(m.model, c200, err)});
+  }
   const bool have_vg = callgrind && std::system("valgrind --version > /dev/null 2>&1") == 0;
   if (have_vg)
     for (Row& r : rows) {
@@ -183,6 +198,12 @@ int main(int argc, char** argv) {
                   i ? "," : "", rows[i].isa.c_str(), rows[i].m.push_s / seconds,
                   static_cast<unsigned long long>(rows[i].m.frames), static_cast<unsigned long long>(rows[i].m.steps),
                   fmt(rows[i].cg, "%.0f").c_str());
+    std::printf("\n ],\n \"beam\": [");
+    for (size_t i = 0; i < beams.size(); ++i)
+      std::printf("%s\n  {\"isa\": \"%s\", \"width\": %u, \"rtf\": %.5f, \"hypothesis_steps\": %llu, "
+                  "\"arena_bytes_max_chars_200\": %zu}",
+                  i ? "," : "", kernels::isa_name(before), beams[i].width, beams[i].m.push_s / seconds,
+                  static_cast<unsigned long long>(beams[i].m.steps), beams[i].arena200);
     std::printf("\n ]}\n");
     return 0;
   }
@@ -197,6 +218,11 @@ int main(int argc, char** argv) {
     std::printf("%-11s %9.5f %10.3f %10llu %14llu %18s\n", r.isa.c_str(), r.m.push_s / seconds,
                 1000 * r.m.push_s / seconds, static_cast<unsigned long long>(r.m.frames),
                 static_cast<unsigned long long>(r.m.steps), r.cg < 0 ? "n/a" : fmt(r.cg / 1e6, "%.1f M").c_str());
+  std::printf("beam search on %s (arena at max_chars 200):\n%-6s %9s %16s %12s\n", kernels::isa_name(before), "width",
+              "RTF", "hypothesis steps", "arena bytes");
+  for (const BeamRow& b : beams)
+    std::printf("%-6u %9.5f %16llu %12zu\n", b.width, b.m.push_s / seconds, static_cast<unsigned long long>(b.m.steps),
+                b.arena200);
   std::printf("goals: RTF <= 0.002 with AVX-512 VNNI on one core; arena <= 65536 bytes\n");
   return 0;
 }

@@ -44,7 +44,7 @@ typedef struct transcript {
 } transcript;
 
 /* Streams pcm in chunks of `chunk` samples; returns the final result copied out. */
-static int run(earshot_recognizer* rec, const int16_t* pcm, size_t n, size_t chunk, transcript* out) {
+static int run_ex(earshot_recognizer* rec, const int16_t* pcm, size_t n, size_t chunk, transcript* out, int greedy) {
   size_t at = 0;
   earshot_result r;
   uint32_t partial_max = 0;
@@ -53,7 +53,7 @@ static int run(earshot_recognizer* rec, const int16_t* pcm, size_t n, size_t chu
     if (earshot_push(rec, pcm + at, k) != EARSHOT_OK) return 0;
     at += k;
     CHECK(earshot_get_result(rec, &r) == EARSHOT_OK);
-    CHECK(r.num_tokens >= partial_max); /* partial text only grows */
+    if (greedy) CHECK(r.num_tokens >= partial_max); /* greedy partial text only grows (a beam's best may change) */
     partial_max = r.num_tokens;
   }
   if (earshot_finish(rec) != EARSHOT_OK) return 0;
@@ -65,6 +65,10 @@ static int run(earshot_recognizer* rec, const int16_t* pcm, size_t n, size_t chu
   memcpy(out->frames, r.token_frames, r.num_tokens * sizeof(uint32_t));
   out->n = r.num_tokens;
   return 1;
+}
+
+static int run(earshot_recognizer* rec, const int16_t* pcm, size_t n, size_t chunk, transcript* out) {
+  return run_ex(rec, pcm, n, chunk, out, 1);
 }
 
 int main(int argc, char** argv) {
@@ -123,6 +127,59 @@ int main(int argc, char** argv) {
   CHECK(run(rec, pcm, pcm_bytes / 2, 1, &c));
   CHECK(a.n == b.n && strcmp(a.text, b.text) == 0 && memcmp(a.frames, b.frames, a.n * sizeof(uint32_t)) == 0);
   CHECK(a.n == c.n && strcmp(a.text, c.text) == 0 && memcmp(a.frames, c.frames, a.n * sizeof(uint32_t)) == 0);
+
+  /* Greedy: one n-best entry, the text. */
+  {
+    const char* t = NULL;
+    int32_t score = 1;
+    uint32_t nt = 0;
+    earshot_result r;
+    CHECK(earshot_get_result(rec, &r) == EARSHOT_OK);
+    CHECK(r.num_nbest == 1 && r.score_q10 <= 0);
+    CHECK(earshot_get_nbest(rec, 0, &t, &score, &nt) == EARSHOT_OK);
+    CHECK(t && strcmp(t, c.text) == 0 && score == r.score_q10 && nt == c.n);
+    CHECK(earshot_get_nbest(rec, 1, &t, NULL, NULL) == EARSHOT_ERR_INVALID_ARGUMENT);
+  }
+
+  /* Beam search (width 4) in its own, larger arena: n-best best first, the
+   * same for two chunkings; width 9 is refused. */
+  {
+    earshot_recognizer_config bcfg;
+    earshot_recognizer* brec = NULL;
+    unsigned char* barena;
+    size_t bbytes = 0;
+    static transcript x, y;
+    const char* none = NULL;
+    earshot_result r;
+    uint32_t i;
+    memset(&bcfg, 0, sizeof bcfg);
+    bcfg.beam = 9;
+    CHECK(earshot_arena_size(model, &bcfg, &bbytes) == EARSHOT_ERR_INVALID_ARGUMENT);
+    bcfg.beam = 4;
+    CHECK(earshot_arena_size(model, &bcfg, &bbytes) == EARSHOT_OK);
+    CHECK(bbytes > arena_bytes);
+    barena = (unsigned char*)malloc(bbytes);
+    CHECK(earshot_recognizer_create(model, &bcfg, barena, bbytes, &brec) == EARSHOT_OK);
+    if (!brec) return 1;
+    CHECK(run_ex(brec, pcm, pcm_bytes / 2, 160, &x, 0));
+    CHECK(earshot_get_result(brec, &r) == EARSHOT_OK);
+    CHECK(r.num_nbest >= 1 && r.num_nbest <= 4);
+    for (i = 0; i < r.num_nbest; ++i) {
+      const char* t = NULL;
+      int32_t score = 1;
+      uint32_t nt = 0;
+      CHECK(earshot_get_nbest(brec, i, &t, &score, &nt) == EARSHOT_OK);
+      CHECK(t != NULL && strlen(t) == nt && score <= 0);
+      if (i == 0) CHECK(strcmp(t, x.text) == 0 && score == r.score_q10);
+    }
+    CHECK(earshot_get_nbest(brec, r.num_nbest, &none, NULL, NULL) == EARSHOT_ERR_INVALID_ARGUMENT);
+    CHECK(earshot_reset(brec) == EARSHOT_OK);
+    CHECK(run_ex(brec, pcm, pcm_bytes / 2, 4093, &y, 0));
+    CHECK(x.n == y.n && strcmp(x.text, y.text) == 0 && memcmp(x.frames, y.frames, x.n * sizeof(uint32_t)) == 0);
+    printf("{\"beam\": 4, \"text\": \"%s\", \"nbest\": %u, \"arena_bytes\": %lu}\n", x.text, r.num_nbest,
+           (unsigned long)bbytes);
+    free(barena);
+  }
 
   /* Argument errors. */
   CHECK(earshot_push(NULL, pcm, 1) == EARSHOT_ERR_INVALID_ARGUMENT);

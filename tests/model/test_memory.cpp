@@ -117,6 +117,35 @@ TEST_CASE("no heap use after create: push, finish, result, reset over a long str
   MESSAGE(frames << " encoder frames (" << frames * 3 / 100 << " s) without an allocation");
 }
 
+TEST_CASE("beam: no heap use during push, finish, result, n-best, reset") {
+  OpenModel m(endless_tiny());
+  RecognizerConfig cfg;
+  cfg.beam = 8;
+  Error err;
+  const size_t need = Recognizer::arena_size(m.model, cfg, err);
+  std::vector<uint8_t> arena(need);
+  std::vector<int16_t> pcm = golden_pcm("speech");
+  const auto noise = testsig::noise(32000, 2000, 3);
+  pcm.insert(pcm.end(), noise.begin(), noise.end());
+  Recognizer* r = Recognizer::create(m.model, cfg, arena.data(), need, err);
+  REQUIRE(r != nullptr);
+  const size_t before = g_allocations.load();
+  uint32_t tokens = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int rep = 0; rep < 4; ++rep)
+      for (size_t at = 0; at < pcm.size(); at += 999)
+        REQUIRE(r->push(pcm.data() + at, std::min<size_t>(999, pcm.size() - at), err) == EARSHOT_OK);
+    REQUIRE(r->finish(err) == EARSHOT_OK);
+    const RecognizerResult res = r->result();
+    tokens += res.num_tokens;
+    NBestEntry e;
+    for (uint32_t i = 0; i < res.num_nbest; ++i) REQUIRE(r->nbest(i, e));
+    r->reset();
+  }
+  CHECK(g_allocations.load() == before);
+  CHECK(tokens > 0);
+}
+
 TEST_CASE("threads sharing one Model give the sequential results") {
   OpenModel m(endless_tiny());
   OpenModel big(RandomModelSpec::target());

@@ -92,8 +92,8 @@ typedef struct earshot_recognizer earshot_recognizer;
 /* Zero-initialise, then set what you need; NULL means all defaults. */
 typedef struct earshot_recognizer_config {
   uint32_t max_chars; /* 0: the model's limit; else 1..4096 characters per utterance */
-  /* Search options (beam width, grammar / word-list constraints, confidence)
-   * will be added here, together with the calls that set them. */
+  uint32_t beam;      /* 0 or 1: greedy decoding; 2..8: beam search of that width (more arena;
+                         lib/model/MODEL.md "Beam search"). Above 8: EARSHOT_ERR_INVALID_ARGUMENT */
 } earshot_recognizer_config;
 
 /* Arena bytes a recognizer for this model and config needs. */
@@ -122,11 +122,24 @@ typedef struct earshot_result {
                                     character limit, or earshot_finish) */
   int no_match;                  /* non-zero if a grammar is set and the decoder could not
                                     complete any of its phrases (text is then empty) */
+  int32_t score_q10;             /* the text's score: sum of the log-probabilities of its characters
+                                    and the end token, Q10 natural-log units (<= 0) */
+  uint32_t num_nbest;            /* entries earshot_get_nbest() has: once final, up to the beam
+                                    width (1 with greedy decoding); 0 while partial, on no_match,
+                                    or when nothing was decoded (silence) */
 } earshot_result;
 
 /* The text so far (partial while streaming, final after the end token or
  * earshot_finish). Pointers valid until the next push/finish/reset. */
 earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_result* result);
+
+/* The index-th best hypothesis of the final result (0 = the text of
+ * earshot_get_result), index < num_nbest, else EARSHOT_ERR_INVALID_ARGUMENT.
+ * Ranked by length-normalised score, score_q10 / (characters + 1), compared
+ * exactly. *text (NUL-terminated) is valid like earshot_result's pointers;
+ * score_q10 and num_tokens may be NULL. */
+earshot_status earshot_get_nbest(const earshot_recognizer* recognizer, uint32_t index, const char** text,
+                                 int32_t* score_q10, uint32_t* num_tokens);
 
 /* Starts a new utterance with the same model, config and arena. */
 earshot_status earshot_reset(earshot_recognizer* recognizer);
@@ -135,8 +148,8 @@ earshot_status earshot_reset(earshot_recognizer* recognizer);
  * New commands without retraining: a phrase list (one phrase a line), a JSGF
  * subset (text starting with "#JSGF") or a word list (any sequence of the
  * words) compiled into a character automaton over the model's alphabet
- * (lib/decoder/GRAMMAR.md). Today the greedy decoder takes, at each step, the
- * best character the automaton allows; beam search comes next. */
+ * (lib/decoder/GRAMMAR.md). The greedy decoder takes, at each step, the best
+ * character the automaton allows; the beam search expands only allowed ones. */
 
 typedef enum earshot_grammar_kind {
   EARSHOT_GRAMMAR_AUTO = 0,    /* JSGF if the text starts with #JSGF, else a phrase list */
@@ -163,8 +176,9 @@ earshot_status earshot_grammar_compile(const earshot_model* model, const char* t
 earshot_status earshot_set_grammar(earshot_recognizer* recognizer, const earshot_grammar* grammar);
 
 /* ---------------------------------------------------------------- search (planned)
- * Beam search, confidences, n-best and end-of-utterance detection (lib/decoder)
- * will be declared here. */
+ * Beam search and n-best are above (earshot_recognizer_config.beam,
+ * earshot_get_nbest); confidences and end-of-utterance detection will be
+ * declared here. */
 
 #ifdef __cplusplus
 }

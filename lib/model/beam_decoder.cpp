@@ -1,0 +1,390 @@
+#include "model/beam_decoder.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "kernels/activation.h"
+#include "kernels/attention/attention.h"
+#include "kernels/logsoftmax/logsoftmax.h"
+#include "kernels/lstm-step/lstm_step.h"
+#include "kernels/quant.h"
+#include "kernels/s8-gemm/s8_gemm.h"
+
+namespace earshot {
+
+using namespace kernels;
+
+uint32_t BeamDecoder::ring_frames(const ModelHparams& hp, uint32_t width) {
+  // As GreedyDecoder::ring_frames, with the spread of the live hypotheses:
+  // after every step head the centres of the live hypotheses lie within
+  // S = max_spread() frames of the leader's (laggards are dropped), and the
+  // lowest centre never decreases (children start at their parent's centre).
+  // A step waits while N <= c_max + W, so when the next frame arrives it needs
+  // [c_min - W, c_max + W]: at most S + 2W + 1 frames; at the onset, as for
+  // greedy, onset_back + W + 1. Several steps in one frame only raise c_min.
+  if (width <= 1) return GreedyDecoder::ring_frames(hp);
+  return hp.half_window + 1 + std::max(hp.half_window + max_spread(hp), hp.onset_back);
+}
+
+size_t BeamDecoder::scratch_size(const Model& m, uint32_t width) {
+  const ModelHparams& hp = m.hparams();
+  const auto H = static_cast<int32_t>(hp.enc_hidden), Hd = static_cast<int32_t>(hp.dec_hidden),
+             E = static_cast<int32_t>(hp.dec_embed), B = static_cast<int32_t>(width);
+  size_t s = lstm_scratch_size(E + H, Hd, B);
+  s = std::max(s, s8_gemm_scratch_size(Hd, 0, B));  // dec.advance, dec.query
+  s = std::max(s, s8_gemm_scratch_size(Hd, H, B));  // dec.out
+  s = std::max(s, attn_scratch_size(static_cast<int32_t>(2 * hp.half_window + 1), H, H) + kArenaAlign);
+  return s;
+}
+
+void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
+  const size_t B = width_;
+  h.x = a.take<int8_t>(B * (hp_->dec_embed + hp_->enc_hidden));
+  h.h8 = a.take<int8_t>(B * hp_->dec_hidden);
+  h.c16 = a.take<int16_t>(B * hp_->dec_hidden);
+  h.p = a.take<int64_t>(B);
+  h.y = a.take<int32_t>(B);
+  h.g = a.take<uint32_t>(B);
+  h.score = a.take<int32_t>(B);
+  h.n = a.take<uint32_t>(B);
+  h.tokens = a.take<uint8_t>(B * max_chars_);
+  h.frames = a.take<uint32_t>(B * max_chars_);
+}
+
+void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width) {
+  model_ = &m;
+  hp_ = &m.hparams();
+  max_chars_ = max_chars;
+  width_ = width;
+  const size_t B = width, V = hp_->vocab_size;
+  take(a, hyp_[0]);
+  take(a, hyp_[1]);
+  q8_ = a.take<int8_t>(B * hp_->enc_hidden);
+  logits_ = a.take<int16_t>(B * V);
+  adv_ = a.take<int16_t>(B);
+  lsm_ = a.take<int32_t>(V);
+  allowed_val_ = a.take<int32_t>(V);
+  allowed_tok_ = a.take<int32_t>(V);
+  top_idx_ = a.take<int32_t>(B);
+  top_val_ = a.take<int32_t>(B);
+  cand_score_ = a.take<int32_t>(B * B);
+  cand_parent_ = a.take<uint16_t>(B * B);
+  cand_token_ = a.take<uint16_t>(B * B);
+  cand_order_ = a.take<uint16_t>(B * B);
+  fin_tokens_ = a.take<uint8_t>(B * max_chars);
+  fin_frames_ = a.take<uint32_t>(B * max_chars);
+  fin_text_ = a.take<char>(B * (size_t{max_chars} + 1));
+  fin_score_ = a.take<int32_t>(B);
+  fin_n_ = a.take<uint32_t>(B);
+  fin_order_ = a.take<uint32_t>(B);
+  partial_ = a.take<char>(size_t{max_chars} + 1);
+}
+
+void BeamDecoder::reset() {
+  phase_ = Phase::kWaitOnset;
+  onset_ = -1;
+  steps_ = 0;
+  cur_ = 0;
+  n_live_ = 0;
+  n_fin_ = 0;
+  no_match_ = false;
+  window_misses_ = dropped_ = 0;
+  partial_[0] = '\0';
+}
+
+uint32_t BeamDecoder::num_tokens() const {
+  if (done()) return n_fin_ ? fin_n_[fin_order_[0]] : 0;
+  return n_live_ ? hyp_[cur_].n[0] : 0;
+}
+const uint8_t* BeamDecoder::tokens() const {
+  return done() && n_fin_ ? fin_tokens_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].tokens;
+}
+const uint32_t* BeamDecoder::token_frames() const {
+  return done() && n_fin_ ? fin_frames_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].frames;
+}
+const char* BeamDecoder::text() const {
+  if (done()) return n_fin_ ? nbest_text(0) : "";
+  return partial_;
+}
+int32_t BeamDecoder::score_q10() const {
+  if (done()) return n_fin_ ? fin_score_[fin_order_[0]] : 0;
+  return n_live_ ? hyp_[cur_].score[0] : 0;
+}
+
+void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const {
+  const size_t X = hp_->dec_embed + hp_->enc_hidden, Hd = hp_->dec_hidden;
+  std::memcpy(t.x + j * X, f.x + i * X, X);
+  std::memcpy(t.h8 + j * Hd, f.h8 + i * Hd, Hd);
+  std::memcpy(t.c16 + j * Hd, f.c16 + i * Hd, Hd * sizeof(int16_t));
+  t.p[j] = f.p[i];
+  t.y[j] = f.y[i];
+  t.g[j] = f.g[i];
+  t.score[j] = f.score[i];
+  t.n[j] = f.n[i];
+  std::memcpy(t.tokens + size_t{j} * max_chars_, f.tokens + size_t{i} * max_chars_, f.n[i]);
+  std::memcpy(t.frames + size_t{j} * max_chars_, f.frames + size_t{i} * max_chars_, f.n[i] * sizeof(uint32_t));
+}
+
+void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
+  if (phase_ == Phase::kWaitOnset) {
+    if (ctc_token == 0) return;
+    onset_ = static_cast<int64_t>(ring.count()) - 1;
+    // One live hypothesis in the start state of MODEL.md step 4.
+    Hyps& h = hyp_[cur_];
+    std::memset(h.x, 0, hp_->dec_embed + hp_->enc_hidden);
+    std::memset(h.h8, 0, hp_->dec_hidden);
+    std::memset(h.c16, 0, hp_->dec_hidden * sizeof(int16_t));
+    h.p[0] = std::max<int64_t>(0, onset_ - hp_->onset_back) * 256;
+    h.y[0] = 0;
+    h.g[0] = grammar_ ? grammar_->start() : 0;
+    h.score[0] = 0;
+    h.n[0] = 0;
+    n_live_ = 1;
+    step_head(isa, scratch);
+  }
+  while (phase_ == Phase::kWaitWindow && step_tail(ring, false, isa, scratch)) {
+  }
+}
+
+void BeamDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
+  while (phase_ == Phase::kWaitWindow && step_tail(ring, true, isa, scratch)) {
+  }
+}
+
+// Steps 5.1-5.2 for every live hypothesis in one batched LSTM step and one
+// batched advance; then the laggards (centre more than max_spread() frames
+// behind the leader's) are dropped, which bounds the ring.
+void BeamDecoder::step_head(Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  Hyps& h = hyp_[cur_];
+  const size_t X = hp_->dec_embed + hp_->enc_hidden, Hd = hp_->dec_hidden;
+  for (uint32_t i = 0; i < n_live_; ++i)
+    std::memcpy(h.x + i * X, t.dec_embed + size_t(h.y[i]) * hp_->dec_embed, hp_->dec_embed);
+  LstmStepArgs a;
+  a.batch = static_cast<int32_t>(n_live_);
+  a.x = h.x;
+  a.x_stride = static_cast<ptrdiff_t>(X);
+  a.h8_prev = h.h8;
+  a.c16 = h.c16;
+  a.h8 = h.h8;
+  lstm_step_with(isa, t.dec_lstm, a, scratch);
+
+  S8GemmArgs g;
+  g.batch = static_cast<int32_t>(n_live_);
+  g.x[0] = h.h8;
+  g.x_stride[0] = static_cast<ptrdiff_t>(Hd);
+  g.out_type = OutType::s16;
+  g.y = adv_;
+  g.y_stride = 1;
+  s8_gemm_with(isa, t.dec_advance, g, scratch);
+  int64_t cmax = 0;
+  for (uint32_t i = 0; i < n_live_; ++i) {
+    h.p[i] += (int64_t{hp_->max_advance_q8} * sigmoid_q15(adv_[i]) + (1 << 14)) >> 15;
+    cmax = std::max(cmax, h.p[i] >> 8);
+  }
+  const int64_t lowest = cmax - max_spread(*hp_);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < n_live_; ++i) {
+    if ((h.p[i] >> 8) < lowest) continue;
+    if (kept != i) copy_hyp(h, i, h, kept);
+    ++kept;
+  }
+  dropped_ += n_live_ - kept;
+  n_live_ = kept;
+  update_partial();  // slot 0 (the best live one) may have changed
+  phase_ = Phase::kWaitWindow;
+}
+
+namespace {
+
+// a / (na + 1) > b / (nb + 1), exactly (denominators are positive).
+bool norm_better(int32_t a, uint32_t na, int32_t b, uint32_t nb) {
+  return int64_t{a} * (int64_t{nb} + 1) > int64_t{b} * (int64_t{na} + 1);
+}
+
+}  // namespace
+
+void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score) {
+  const uint32_t n = h.n[i];
+  // Rank: length-normalised score, ties to the one finished first.
+  uint32_t pos = 0;
+  while (pos < n_fin_ && !norm_better(score, n, fin_score_[fin_order_[pos]], fin_n_[fin_order_[pos]])) ++pos;
+  if (pos == width_) return;  // full, and not better than any
+  uint32_t slot;
+  if (n_fin_ < width_) {
+    slot = n_fin_++;
+  } else {
+    slot = fin_order_[width_ - 1];  // the worst is dropped
+  }
+  for (uint32_t r = n_fin_ - 1; r > pos; --r) fin_order_[r] = fin_order_[r - 1];
+  fin_order_[pos] = slot;
+  std::memcpy(fin_tokens_ + size_t{slot} * max_chars_, h.tokens + size_t{i} * max_chars_, n);
+  std::memcpy(fin_frames_ + size_t{slot} * max_chars_, h.frames + size_t{i} * max_chars_, n * sizeof(uint32_t));
+  char* txt = fin_text_ + size_t{slot} * (max_chars_ + 1);
+  for (uint32_t k = 0; k < n; ++k) txt[k] = hp_->vocab_chars[h.tokens[size_t{i} * max_chars_ + k]];
+  txt[n] = '\0';
+  fin_score_[slot] = score;
+  fin_n_[slot] = n;
+}
+
+// Log-probabilities are <= 0, so a live hypothesis with score s can finish
+// at best with s / (max_chars + 1): the search may stop once the best
+// finished one beats that bound for every live one.
+bool BeamDecoder::finished_beats_live() const {
+  if (n_fin_ == 0) return false;
+  const int32_t fs = fin_score_[fin_order_[0]];
+  const uint32_t fn = fin_n_[fin_order_[0]];
+  const Hyps& h = hyp_[cur_];
+  for (uint32_t i = 0; i < n_live_; ++i)
+    if (!norm_better(fs, fn, h.score[i], max_chars_)) return false;
+  return true;
+}
+
+void BeamDecoder::finish_search() {
+  phase_ = Phase::kDone;
+  n_live_ = 0;
+  no_match_ = grammar_ != nullptr && n_fin_ == 0;
+}
+
+void BeamDecoder::update_partial() {
+  const Hyps& h = hyp_[cur_];
+  const uint32_t n = n_live_ ? h.n[0] : 0;
+  for (uint32_t k = 0; k < n; ++k) partial_[k] = hp_->vocab_chars[h.tokens[k]];
+  partial_[n] = '\0';
+}
+
+// Steps 5.3-5.5 for all live hypotheses, then the beam update. Returns false
+// while some window is incomplete or once the search is over.
+bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  Hyps& h = hyp_[cur_];
+  const auto n = static_cast<int64_t>(ring.count());
+  const int64_t W = hp_->half_window;
+  if (!ended)
+    for (uint32_t i = 0; i < n_live_; ++i)
+      if (n <= (h.p[i] >> 8) + W) return false;  // the wait rule, for every live hypothesis
+
+  const auto H = static_cast<ptrdiff_t>(hp_->enc_hidden), Hd = static_cast<ptrdiff_t>(hp_->dec_hidden),
+             E = static_cast<ptrdiff_t>(hp_->dec_embed);
+  const auto V = static_cast<int32_t>(hp_->vocab_size);
+  const auto B = static_cast<int32_t>(n_live_);
+  S8GemmArgs g;
+  g.batch = B;
+  g.x[0] = h.h8;
+  g.x_stride[0] = Hd;
+  g.out_type = OutType::s8;
+  g.y = q8_;
+  g.y_stride = H;
+  s8_gemm_with(isa, t.dec_query, g, scratch);
+  int64_t first_of[kMaxBeam];
+  int32_t frames_of[kMaxBeam];
+  for (int32_t i = 0; i < B; ++i) {
+    const int64_t c = h.p[i] >> 8;
+    const int64_t last = std::min(n - 1, c + W);
+    const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
+    assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
+    window_misses_ += first < static_cast<int64_t>(ring.oldest());
+    AttnParams ap = t.attn;
+    ap.frames = static_cast<int32_t>(last - first + 1);
+    AttnDotArgs at;
+    at.q = q8_ + i * H;
+    at.keys = at.values = ring.window(static_cast<uint64_t>(first));
+    at.key_stride = at.value_stride = H;
+    at.ctx = h.x + i * (E + H) + E;
+    attn_kernels(isa)->dot(ap, at, align64(scratch));
+    first_of[i] = first;
+    frames_of[i] = ap.frames;
+  }
+  g = S8GemmArgs{};
+  g.batch = B;
+  g.x[0] = h.h8;
+  g.x_stride[0] = Hd;
+  g.x[1] = h.x + E;
+  g.x_stride[1] = E + H;
+  g.out_type = OutType::s16;
+  g.y = logits_;
+  g.y_stride = V;
+  s8_gemm_with(isa, t.dec_out, g, scratch);
+
+  // Expansions: per hypothesis the top `width` tokens the grammar allows
+  // (every token without one; <eos> at the start or where a phrase may end),
+  // ranked by log-softmax, ties to the lower token.
+  uint32_t nc = 0;
+  for (int32_t i = 0; i < B; ++i) {
+    const int16_t* z = logits_ + size_t(i) * V;
+    log_softmax_q10(z, V, lsm_);
+    int32_t m = 0;
+    if (!grammar_) {
+      for (int32_t v = 0; v < V; ++v) allowed_val_[v] = lsm_[v], allowed_tok_[v] = v;
+      m = V;
+    } else {
+      if (h.g[i] == grammar_->start() || grammar_->accepting(h.g[i])) allowed_val_[m] = lsm_[0], allowed_tok_[m++] = 0;
+      uint32_t ne = 0;
+      const GrammarEdge* e = grammar_->edges(h.g[i], &ne);
+      for (uint32_t k = 0; k < ne; ++k) allowed_val_[m] = lsm_[e[k].token], allowed_tok_[m++] = e[k].token;
+    }
+    const int32_t k = std::min<int32_t>(static_cast<int32_t>(width_), m);
+    if (k > 0) top_k(allowed_val_, m, k, top_idx_, top_val_);
+    if (observer_)
+      observer_(observer_user_,
+                DecoderStepInfo{steps_, z, k > 0 ? allowed_tok_[top_idx_[0]] : 0, h.p[i],
+                                static_cast<uint64_t>(first_of[i]), static_cast<uint32_t>(frames_of[i]),
+                                static_cast<uint32_t>(i)});
+    for (int32_t j = 0; j < k; ++j) {
+      cand_score_[nc] = h.score[i] + top_val_[j];
+      cand_parent_[nc] = static_cast<uint16_t>(i);
+      cand_token_[nc] = static_cast<uint16_t>(allowed_tok_[top_idx_[j]]);
+      ++nc;
+    }
+  }
+  ++steps_;
+  // The best `width` candidates: score descending; candidates were made in
+  // (parent, rank) order, so a stable sort breaks ties by the lower parent,
+  // then the lower token (equal scores of one parent mean equal log-probs,
+  // which top_k ranks by the lower token).
+  uint32_t kept = 0;
+  for (uint32_t c = 0; c < nc; ++c) {
+    if (kept == width_ && cand_score_[c] <= cand_score_[cand_order_[kept - 1]]) continue;
+    uint32_t pos = kept < width_ ? kept++ : width_ - 1;
+    while (pos > 0 && cand_score_[cand_order_[pos - 1]] < cand_score_[c]) {
+      cand_order_[pos] = cand_order_[pos - 1];
+      --pos;
+    }
+    cand_order_[pos] = static_cast<uint16_t>(c);
+  }
+
+  Hyps& nx = hyp_[cur_ ^ 1];
+  uint32_t n_next = 0;
+  for (uint32_t r = 0; r < kept; ++r) {
+    const uint32_t c = cand_order_[r], i = cand_parent_[c], tok = cand_token_[c];
+    const int32_t s = cand_score_[c];
+    if (tok == 0) {
+      add_finished(h, i, s);
+      continue;
+    }
+    const uint32_t j = n_next++;
+    copy_hyp(h, i, nx, j);
+    const uint32_t len = nx.n[j];
+    nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
+    nx.frames[size_t{j} * max_chars_ + len] = static_cast<uint32_t>(std::min<int64_t>(h.p[i] >> 8, UINT32_MAX));
+    nx.n[j] = len + 1;
+    nx.y[j] = static_cast<int32_t>(tok);
+    nx.score[j] = s;
+    if (grammar_) nx.g[j] = grammar_->next(h.g[i], tok);
+    if (len + 1 == max_chars_) {  // the character limit ends it
+      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s);
+      --n_next;
+    }
+  }
+  cur_ ^= 1;
+  n_live_ = n_next;
+  if (n_live_ == 0 || finished_beats_live()) {
+    finish_search();
+    return false;
+  }
+  step_head(isa, scratch);
+  return true;
+}
+
+}  // namespace earshot

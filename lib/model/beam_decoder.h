@@ -1,0 +1,133 @@
+// Beam search over the local-attention decoder (MODEL.md, "Beam search"): the
+// greedy decoder's step, run for up to `width` hypotheses at once with the
+// batched kernels, integer scores (sums of Q10 log-softmax values), exact
+// tie-breaks and length-normalised comparison by cross-multiplication, so the
+// result is the same bits on every target, ISA level and chunking.
+//
+// All state lives in the arena (layout()); the hypothesis arrays are double
+// buffered so children are written beside their parents, never over them.
+#pragma once
+#include <cstdint>
+
+#include "decoder/grammar.h"
+#include "kernels/isa.h"
+#include "model/arena.h"
+#include "model/frame_ring.h"
+#include "model/greedy_decoder.h"
+#include "model/model.h"
+
+namespace earshot {
+
+inline constexpr uint32_t kMaxBeam = 8;
+
+class BeamDecoder {
+ public:
+  // Encoder frames the ring must hold for this width (see the .cpp).
+  static uint32_t ring_frames(const ModelHparams& hp, uint32_t width);
+  // Frames a live hypothesis's window centre may lag the leader's (2W).
+  static uint32_t max_spread(const ModelHparams& hp) { return 2 * hp.half_window; }
+  static size_t scratch_size(const Model& m, uint32_t width);
+  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width);
+  void reset();
+
+  void on_frame(const FrameRing& ring, int32_t ctc_token, kernels::Isa isa, void* scratch);
+  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
+
+  bool started() const { return phase_ != Phase::kWaitOnset; }
+  bool done() const { return phase_ == Phase::kDone; }
+  int64_t onset() const { return onset_; }
+
+  // The best hypothesis: while decoding, the best-scored live one (partial);
+  // once done, the best finished one (empty when none finished).
+  uint32_t num_tokens() const;
+  const uint8_t* tokens() const;
+  const uint32_t* token_frames() const;
+  const char* text() const;
+  int32_t score_q10() const;
+
+  // Finished hypotheses, best first (only once done; up to `width`).
+  uint32_t num_nbest() const { return done() ? n_fin_ : 0; }
+  const char* nbest_text(uint32_t i) const { return fin_text_ + size_t{fin_order_[i]} * (max_chars_ + 1); }
+  uint32_t nbest_tokens(uint32_t i) const { return fin_n_[fin_order_[i]]; }
+  int32_t nbest_score_q10(uint32_t i) const { return fin_score_[fin_order_[i]]; }
+  const uint32_t* nbest_frames(uint32_t i) const { return fin_frames_ + size_t{fin_order_[i]} * max_chars_; }
+
+  void set_grammar(const Grammar* g) { grammar_ = g; }
+  bool no_match() const { return no_match_; }
+  uint32_t steps() const { return steps_; }
+  // Diagnostics (tests, bench): windows that reached below the ring's oldest
+  // frame (always 0: the ring bound holds), and hypotheses dropped for
+  // lagging the leader by more than max_spread().
+  uint64_t window_misses() const { return window_misses_; }
+  uint64_t dropped_laggards() const { return dropped_; }
+
+  void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
+    observer_ = fn;
+    observer_user_ = user;
+  }
+
+ private:
+  enum class Phase : uint8_t { kWaitOnset, kWaitWindow, kDone };
+  // One buffer of hypotheses (struct of arrays, `width` slots; the live ones
+  // are slots 0..n_live_-1 in rank order).
+  struct Hyps {
+    int8_t* x = nullptr;        // [B][E + H]: embed[y] ‖ ctx8
+    int8_t* h8 = nullptr;       // [B][Hd]
+    int16_t* c16 = nullptr;     // [B][Hd]
+    int64_t* p = nullptr;       // [B] window centre, Q8
+    int32_t* y = nullptr;       // [B] previous token
+    uint32_t* g = nullptr;      // [B] grammar state
+    int32_t* score = nullptr;   // [B] sum of log-softmax Q10
+    uint32_t* n = nullptr;      // [B] tokens so far
+    uint8_t* tokens = nullptr;  // [B][max_chars]
+    uint32_t* frames = nullptr; // [B][max_chars]
+  };
+  void take(ArenaCarver& a, Hyps& h);
+  void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
+  void step_head(kernels::Isa isa, void* scratch);
+  bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
+  void add_finished(const Hyps& h, uint32_t i, int32_t score);
+  bool finished_beats_live() const;
+  void finish_search();
+  void update_partial();
+
+  const Model* model_ = nullptr;
+  const ModelHparams* hp_ = nullptr;
+  uint32_t max_chars_ = 0, width_ = 1;
+  Hyps hyp_[2];
+  uint32_t cur_ = 0, n_live_ = 0;
+  int8_t* q8_ = nullptr;          // [B][H]
+  int16_t* logits_ = nullptr;     // [B][V]
+  int16_t* adv_ = nullptr;        // [B]
+  int32_t* lsm_ = nullptr;        // [V] log-softmax of one hypothesis
+  int32_t* allowed_val_ = nullptr;// [V]
+  int32_t* allowed_tok_ = nullptr;// [V]
+  int32_t* top_idx_ = nullptr;    // [B]
+  int32_t* top_val_ = nullptr;    // [B]
+  // Candidates of one step: B per hypothesis at most.
+  int32_t* cand_score_ = nullptr; // [B*B]
+  uint16_t* cand_parent_ = nullptr;
+  uint16_t* cand_token_ = nullptr;
+  uint16_t* cand_order_ = nullptr;
+  // Finished hypotheses (slots; fin_order_ ranks them best first).
+  uint8_t* fin_tokens_ = nullptr;  // [B][max_chars]
+  uint32_t* fin_frames_ = nullptr; // [B][max_chars]
+  char* fin_text_ = nullptr;       // [B][max_chars + 1]
+  int32_t* fin_score_ = nullptr;   // [B]
+  uint32_t* fin_n_ = nullptr;      // [B]
+  uint32_t* fin_order_ = nullptr;  // [B]
+  uint32_t n_fin_ = 0;
+  char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
+
+  Phase phase_ = Phase::kWaitOnset;
+  int64_t onset_ = -1;
+  uint32_t steps_ = 0;
+  const Grammar* grammar_ = nullptr;
+  bool no_match_ = false;
+  uint64_t window_misses_ = 0, dropped_ = 0;
+
+  void (*observer_)(void*, const DecoderStepInfo&) = nullptr;
+  void* observer_user_ = nullptr;
+};
+
+}  // namespace earshot
