@@ -684,6 +684,40 @@ def case_grammar():
     check(rc == 2, "--grammar with --words: usage error")
 
 
+def case_beam():
+    """--beam N: n-best in JSON (best first = the text), greedy has none, grammars hold for every entry."""
+    files = [os.path.join(A.samples, f) for f in SAMPLES]
+    m = image("tiny")
+    rc, out, err = run(["transcribe", "--model", m, "--json", files[0]])
+    check(rc == 0 and "nbest" not in json.loads(out), "greedy: no nbest key")
+    for beam in (2, 4, 8):
+        rc, out, err = run(["transcribe", "--model", m, "--json", "--beam", str(beam)] + files)
+        check(rc == 0, f"--beam {beam}: exit 0 ({err.strip()})")
+        for o in json_lines(out, f"beam {beam}"):
+            nb = o.get("nbest")
+            check(isinstance(nb, list) and 1 <= len(nb) <= beam, f"--beam {beam}: 1..{beam} alternatives ({nb})")
+            if nb:
+                check(nb[0]["text"] == o["text"], f"--beam {beam}: the first alternative is the text")
+                check(all(isinstance(a["logprob"], float) and a["logprob"] <= 0 for a in nb),
+                      f"--beam {beam}: log-probabilities are <= 0")
+    gp = os.path.join(TMP, "phrases.txt")
+    with open(gp, "w") as fh:
+        fh.write("turn on the lights\nset a timer\nstop\n")
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--beam", "4", "--grammar", gp] + files)
+    for o in json_lines(out, "beam grammar"):
+        for a in o.get("nbest", []):
+            check(a["text"] in ("", "turn on the lights", "set a timer", "stop"), f"beam+grammar: {a['text']!r} allowed")
+    rc, out, err = run(["transcribe", "--model", m, "--beam", "9", files[0]])
+    check(rc == 2 and "beam" in err, "--beam 9: usage error naming the flag")
+    rc, out, err = run(["transcribe", "--model", m, "-v", "--beam", "8", files[0]])
+    need8 = int(re.search(r"arena (\d+) bytes", err).group(1)) if re.search(r"arena (\d+) bytes", err) else 0
+    rc1, out1, err1 = run(["transcribe", "--model", m, "-v", files[0]])
+    need1 = int(re.search(r"arena (\d+) bytes", err1).group(1)) if re.search(r"arena (\d+) bytes", err1) else 0
+    check(need8 > need1 > 0, f"--beam 8 needs more arena than greedy ({need8} vs {need1})")
+    rc, out, err = run(["transcribe", "--model", m, "--beam", "8", "--arena-kb", str(need8 // 1024), files[0]])
+    check(rc == 1 and "does not fit" in err, "--beam 8 in less arena than it needs: clear error")
+
+
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
 
 

@@ -140,7 +140,7 @@ std::string make_srt(const Transcript& t, const earshot_model_info& info) {
 }
 
 nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, const earshot_model_info& info,
-                               bool constrained) {
+                               bool constrained, bool with_nbest) {
   nlohmann::ordered_json j;
   j["file"] = file;
   j["text"] = t.text;
@@ -151,6 +151,11 @@ nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, con
   auto times = nlohmann::ordered_json::array();
   for (uint32_t f : t.token_frames) times.push_back(token_time(info, f));
   j["token_times"] = std::move(times);
+  if (with_nbest) {  // --beam N: the alternatives, best first, log-probability in nats
+    auto nb = nlohmann::ordered_json::array();
+    for (const auto& a : t.nbest) nb.push_back({{"text", a.text}, {"logprob", a.score_q10 / 1024.0}});
+    j["nbest"] = std::move(nb);
+  }
   return j;
 }
 
@@ -205,7 +210,7 @@ int run(const Options& o) {
       continue;
     }
     if (o.json) {
-      std::printf("%s\n", to_json(path, t, info, o.model.constrained()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", to_json(path, t, info, o.model.constrained(), o.model.beam > 1).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (o.srt && o.srt_dir.empty()) {
       std::fputs(make_srt(t, info).c_str(), stdout);
     } else if (o.srt) {
@@ -245,7 +250,7 @@ Runner add_transcribe(CLI::App& app) {
       ->required();
   add_model_options(sub, o->model);
   auto* json = sub->add_flag("--json", o->json,
-                             "JSON lines: file, text, no_match (with a grammar), tokens, rtf, encoder_frames, "
+                             "JSON lines: file, text, no_match (with a grammar), tokens, rtf, encoder_frames, nbest (with --beam), "
                              "token_times (seconds per character)");
   auto* srt = sub->add_flag("--srt", o->srt, "SubRip subtitles (to stdout, or one NAME.srt per input with -o DIR)");
   json->excludes(srt);

@@ -83,6 +83,8 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
                              "with #JSGF); see lib/decoder/GRAMMAR.md");
   auto* w = sub->add_option("-w,--words", o.words, "Constrain the text to any sequence of these words (one or more a line)");
   g->excludes(w);
+  sub->add_option("--beam", o.beam, "Beam width: 1 greedy (default), 2..8 beam search (more arena, n-best)")
+      ->check(CLI::Range(1u, 8u));
   sub->add_flag("-v,--verbose", o.verbose, "Say on stderr which model, arena size and kernel level run");
 }
 
@@ -123,11 +125,13 @@ bool OpenModel::open(const ModelOptions& o, std::string& why) {
 }
 
 bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why) {
-  earshot_status st = earshot_arena_size(m.handle(), nullptr, &needed_);
+  earshot_recognizer_config cfg{};
+  cfg.beam = o.beam;
+  earshot_status st = earshot_arena_size(m.handle(), &cfg, &needed_);
   if (st != EARSHOT_OK) return why = api_error("earshot_arena_size", st), false;
   const size_t budget = o.arena_kb ? static_cast<size_t>(o.arena_kb) * 1024 : needed_;
   arena_.assign(budget, 0);
-  st = earshot_recognizer_create(m.handle(), nullptr, arena_.data(), arena_.size(), &rec_);
+  st = earshot_recognizer_create(m.handle(), &cfg, arena_.data(), arena_.size(), &rec_);
   if (st == EARSHOT_ERR_MEMORY_TOO_SMALL) {
     why = "model " + m.path() + " does not fit an arena of " + std::to_string(o.arena_kb) + " KiB: it needs " +
           std::to_string(needed_) + " bytes (--arena-kb " + std::to_string((needed_ + 1023) / 1024) +
@@ -202,6 +206,7 @@ Transcript copy_result(const earshot_result& r) {
   t.encoder_frames = r.encoder_frames;
   t.is_final = r.is_final != 0;
   t.no_match = r.no_match != 0;
+  t.score_q10 = r.score_q10;
   return t;
 }
 
@@ -216,6 +221,13 @@ bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate
   earshot_result r{};
   if ((st = earshot_get_result(rec, &r)) != EARSHOT_OK) return why = api_error("earshot_get_result", st), false;
   out = copy_result(r);
+  for (uint32_t i = 0; i < r.num_nbest; ++i) {
+    const char* text = nullptr;
+    int32_t score = 0;
+    if ((st = earshot_get_nbest(rec, i, &text, &score, nullptr)) != EARSHOT_OK)
+      return why = api_error("earshot_get_nbest", st), false;
+    out.nbest.push_back({text, score});
+  }
   out.compute_s = t1 - t0;
   out.audio_s = static_cast<double>(pcm.size()) / sample_rate;
   return true;

@@ -21,6 +21,7 @@ struct ModelOptions {
   bool verbose = false;  // one line on stderr: model, arena bytes, kernels' level
   std::string grammar;   // phrase list or JSGF (#JSGF first) file: the text is one of its sentences
   std::string words;     // word list file: any sequence of its words
+  uint32_t beam = 1;     // 1: greedy; 2..8: beam search of that width
   bool constrained() const { return !grammar.empty() || !words.empty(); }
 };
 void add_model_options(CLI::App* sub, ModelOptions& o);
@@ -86,6 +87,12 @@ struct Transcript {
   uint32_t encoder_frames = 0;
   bool is_final = false;
   bool no_match = false;  // a grammar is set and no phrase of it fit (text is empty)
+  int32_t score_q10 = 0;  // sum of the characters' log-probabilities (Q10 natural log)
+  struct Alternative {
+    std::string text;
+    int32_t score_q10;
+  };
+  std::vector<Alternative> nbest;  // with --beam: best first (earshot_get_nbest)
   double audio_s = 0, compute_s = 0;  // input length; wall time of push + finish
 };
 Transcript copy_result(const earshot_result& r);
