@@ -23,7 +23,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import intref  # noqa: E402
-from model import BLANK, EOS, decode_ids  # noqa: E402
+from model import BLANK, decode_ids  # noqa: E402
 
 
 @torch.no_grad()
@@ -36,19 +36,7 @@ def float_greedy(model, feats, max_chars=200, onset_back=2):
     best = z.argmax(-1).tolist()
     dec = model.decoder
     onset = next((i for i, t in enumerate(best) if t != BLANK), None)
-    out = []
-    if onset is not None:
-        h, c, ctx = dec.init_state(1, enc.device)
-        pos = torch.tensor([float(max(0, onset - onset_back))])
-        y = EOS
-        for _ in range(max_chars):
-            h, c = dec.cell(torch.cat([dec.emb(torch.tensor([y])), ctx], -1), (h, c))
-            pos = pos + dec.A * torch.sigmoid(dec.advance(h)).squeeze(-1)
-            ctx, _, _ = dec.attend(enc, enc_len, h, pos)
-            y = int(dec.out(torch.cat([h, ctx], -1)).argmax(-1))
-            if y == EOS:
-                break
-            out.append(y)
+    out = [] if onset is None else dec.greedy(enc, enc_len, max(0, onset - onset_back), max_chars)
     return best, z.numpy(), out
 
 

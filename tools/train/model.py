@@ -15,7 +15,6 @@ import math
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 VOCAB = ["<eos>", " ", "'"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
 EOS = 0    # end of utterance for the decoder, and its start symbol
@@ -105,6 +104,25 @@ class LocalAttentionDecoder(nn.Module):
             logits.append(self.out(torch.cat([h, ctx], -1)))
             pos = centre if centres is not None else pred
         return torch.stack(logits, 1), torch.stack(preds, 1)
+
+
+    @torch.no_grad()
+    def greedy(self, enc, enc_len, start_frame, max_chars):
+        """Greedy decoding of one utterance (batch 1) with its own predicted window centres,
+        starting at encoder frame `start_frame` (the runtime starts at the CTC onset minus
+        onset_back). Returns the token ids without <eos>."""
+        h, c, ctx = self.init_state(1, enc.device)
+        pos = torch.tensor([float(start_frame)])
+        y, out = EOS, []
+        for _ in range(max_chars):
+            h, c = self.cell(torch.cat([self.emb(torch.tensor([y])), ctx], -1), (h, c))
+            pos = pos + self.A * torch.sigmoid(self.advance(h)).squeeze(-1)
+            ctx, _, _ = self.attend(enc, enc_len, h, pos)
+            y = int(self.out(torch.cat([h, ctx], -1)).argmax(-1))
+            if y == EOS:
+                break
+            out.append(y)
+        return out
 
 
 class EarshotModel(nn.Module):

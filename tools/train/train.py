@@ -19,7 +19,6 @@ import signal
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -154,18 +153,7 @@ def greedy(model, feats, max_chars=200):
         prev = t
     # Start the window where CTC first hears speech (streaming-compatible: causal).
     nonblank = [i for i, t in enumerate(best) if t != BLANK]
-    dec = model.decoder
-    h, c, ctx = dec.init_state(1, enc.device)
-    pos = torch.tensor([float(max(0, nonblank[0] - 2) if nonblank else 0)])
-    y, out = EOS, []
-    for _ in range(max_chars):
-        h, c = dec.cell(torch.cat([dec.emb(torch.tensor([y])), ctx], -1), (h, c))
-        pos = pos + dec.A * torch.sigmoid(dec.advance(h)).squeeze(-1)
-        ctx, _, _ = dec.attend(enc, enc_len, h, pos)
-        y = int(dec.out(torch.cat([h, ctx], -1)).argmax(-1))
-        if y == EOS:
-            break
-        out.append(y)
+    out = model.decoder.greedy(enc, enc_len, max(0, nonblank[0] - 2) if nonblank else 0, max_chars)
     return decode_ids(ctc_ids), decode_ids(out)
 
 
