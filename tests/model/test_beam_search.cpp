@@ -10,6 +10,7 @@
 
 #include "decoder/grammar.h"
 #include "doctest.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "signals.h"
 
@@ -18,22 +19,7 @@ using namespace earshot::test;
 
 namespace {
 
-std::vector<int16_t> mixed_audio() {
-  std::vector<int16_t> a = golden_pcm("speech");
-  const auto n = testsig::noise(16000, 300, 5);
-  a.insert(a.end(), n.begin(), n.end());
-  const auto c = testsig::chirp(8000, 200, 3000, 6000);
-  a.insert(a.end(), c.begin(), c.end());
-  const auto s = golden_pcm("speech");
-  a.insert(a.end(), s.begin(), s.end());
-  return a;
-}
 
-RandomModelSpec endless(RandomModelSpec s) {
-  s.eos_bias = -40;
-  s.max_chars = 4096;
-  return s;
-}
 
 RecognizerConfig beam_cfg(uint32_t width, uint32_t max_chars = 0) {
   RecognizerConfig c;
@@ -68,17 +54,6 @@ NBest nbest_of(const Recognizer& r) {
   return out;
 }
 
-struct Compiled {
-  std::vector<uint64_t> mem = std::vector<uint64_t>(1 << 16);
-  const Grammar* g = nullptr;
-  Compiled(const Model& m, const char* text) {
-    Error err;
-    size_t need = 0;
-    const auto& hp = m.hparams();
-    REQUIRE(Grammar::compile(text, GrammarKind::kAuto, hp.vocab_chars, hp.vocab_size, mem.data(), mem.size() * 8, &g,
-                             &need, err) == EARSHOT_OK);
-  }
-};
 
 // a / (na + 1) >= b / (nb + 1), exactly.
 bool norm_at_least(int32_t a, uint32_t na, int32_t b, uint32_t nb) {

@@ -6,6 +6,7 @@
 
 #include "decoder/grammar.h"
 #include "doctest.h"
+#include "fixtures.h"
 #include "harness.h"
 
 using namespace earshot;
@@ -33,17 +34,6 @@ Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm,
   return {res.text, res.no_match, res.is_final};
 }
 
-struct Compiled {
-  std::vector<uint64_t> mem = std::vector<uint64_t>(1 << 16);
-  const Grammar* g = nullptr;
-  Compiled(const Model& m, const char* text) {
-    Error err;
-    size_t need = 0;
-    const auto& hp = m.hparams();
-    REQUIRE(Grammar::compile(text, GrammarKind::kAuto, hp.vocab_chars, hp.vocab_size, mem.data(), mem.size() * 8, &g,
-                             &need, err) == EARSHOT_OK);
-  }
-};
 
 }  // namespace
 

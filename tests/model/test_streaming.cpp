@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "doctest.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "signals.h"
 
@@ -14,26 +15,7 @@ using namespace earshot::test;
 
 namespace {
 
-// Speech, then noise, a chirp and speech again: onsets, pauses, windows
-// crossing the ring's wrap, and an end while the decoder still runs.
-std::vector<int16_t> mixed_audio() {
-  std::vector<int16_t> a = golden_pcm("speech");
-  const auto n = testsig::noise(16000, 300, 5);
-  a.insert(a.end(), n.begin(), n.end());
-  const auto c = testsig::chirp(8000, 200, 3000, 6000);
-  a.insert(a.end(), c.begin(), c.end());
-  const auto s = golden_pcm("speech");
-  a.insert(a.end(), s.begin(), s.end());
-  return a;
-}
 
-// A decoder that never emits <eos>: it follows the audio to the end (or to
-// max_chars), so every step of the wait rule and the ring is exercised.
-RandomModelSpec endless(RandomModelSpec s) {
-  s.eos_bias = -40;
-  s.max_chars = 4096;
-  return s;
-}
 
 // Is `r` lively enough to catch mistakes (not saturated, not silent)?
 void check_lively(const Trace& t, uint32_t H) {
