@@ -19,6 +19,7 @@
 
 #include "frontend/frontend.h"
 #include "harness.h"
+#include "callgrind.h"
 #include "kernels/isa.h"
 #include "model/encoder.h"
 #include "model/greedy_decoder.h"
@@ -95,21 +96,9 @@ int child(const char* isa_s, double seconds) {
 
 // Instructions per second of audio on `isa` (-1 if valgrind cannot run it).
 double callgrind_per_second(const char* self, kernels::Isa isa, double seconds) {
-  auto count = [&](double s) -> double {
-    const std::string cmd = std::string("valgrind --tool=callgrind --callgrind-out-file=/dev/null ") + self +
-                            " --child " + kernels::isa_name(isa) + " " + std::to_string(s) +
-                            " 2>&1 | grep -o -e 'Collected : [0-9]*' -e 'child-ran'";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return -1;
-    char buf[128];
-    bool ran = false;
-    double instr = -1;
-    while (std::fgets(buf, sizeof buf, p)) {
-      if (!std::strncmp(buf, "child-ran", 9)) ran = true;
-      else if (!std::strncmp(buf, "Collected : ", 12)) instr = std::atof(buf + 12);
-    }
-    pclose(p);
-    return ran ? instr : -1;
+  auto count = [&](double s) {
+    return bench::callgrind_instructions(std::string(self) + " --child " + kernels::isa_name(isa) + " " +
+                                         std::to_string(s));
   };
   const double a = count(0), b = count(seconds);
   return a < 0 || b < 0 ? -1 : (b - a) / seconds;

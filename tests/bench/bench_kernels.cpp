@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/attention/attention.h"
+#include "callgrind.h"
 #include "kernels/isa.h"
 #include "kernels/logsoftmax/logsoftmax.h"
 #include "kernels/lstm-step/lstm_step.h"
@@ -400,21 +401,9 @@ struct LogSoftmaxBench {
 
 // Instructions per call of `kernel` on `isa`, from callgrind (child mode).
 double callgrind_per_call(const char* self, const char* kernel, Isa isa) {
-  auto run = [&](int n) -> double {
-    const std::string cmd = std::string("valgrind --tool=callgrind --callgrind-out-file=/dev/null ") + self + " --child " +
-                            kernel + " " + isa_name(isa) + " " + std::to_string(n) +
-                            " 2>&1 | grep -o -e 'Collected : [0-9]*' -e 'child-ran'";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return -1;
-    char buf[128];
-    bool ran = false;
-    double instr = -1;
-    while (std::fgets(buf, sizeof buf, p)) {
-      if (!std::strncmp(buf, "child-ran", 9)) ran = true;
-      else if (!std::strncmp(buf, "Collected : ", 12)) instr = std::atof(buf + 12);
-    }
-    pclose(p);
-    return ran ? instr : -1;  // not run: the ISA is absent under valgrind (no AVX-512 there)
+  auto run = [&](int n) {  // -1 when not run: the ISA is absent under valgrind (no AVX-512 there)
+    return bench::callgrind_instructions(std::string(self) + " --child " + kernel + " " + isa_name(isa) + " " +
+                                         std::to_string(n));
   };
   const double a = run(0), b = run(200);
   return a < 0 || b < 0 ? -1 : (b - a) / 200.0;
