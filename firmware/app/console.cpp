@@ -77,6 +77,38 @@ JsonLine& JsonLine::num(const char* k, int64_t value) {
   return *this;
 }
 
+JsonLine& JsonLine::real(const char* k, uint64_t num, uint64_t den) {
+  key(k);
+  put_decimal(num, den, true);
+  return *this;
+}
+
+JsonLine& JsonLine::begin_array(const char* k) {
+  key(k);
+  board_putc('[');
+  first_ = true;
+  return *this;
+}
+
+JsonLine& JsonLine::end_array() {
+  board_putc(']');
+  first_ = false;
+  return *this;
+}
+
+JsonLine& JsonLine::begin_object() {
+  if (!first_) board_putc(',');
+  board_putc('{');
+  first_ = true;
+  return *this;
+}
+
+JsonLine& JsonLine::end_object() {
+  board_putc('}');
+  first_ = false;
+  return *this;
+}
+
 JsonLine& JsonLine::nums(const char* k, const uint32_t* values, size_t n, uint64_t mul, uint64_t div) {
   key(k);
   board_putc('[');

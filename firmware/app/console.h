@@ -26,6 +26,13 @@ class JsonLine {
   JsonLine& num(const char* key, int64_t value);
   // [v0 * mul / div, ...] with put_decimal (div = 1: integers, else reals).
   JsonLine& nums(const char* key, const uint32_t* values, size_t n, uint64_t mul = 1, uint64_t div = 1);
+  // num / den as a JSON real (put_decimal), e.g. real("start", 960, 1000) -> 0.96
+  JsonLine& real(const char* key, uint64_t num, uint64_t den);
+  // Arrays of objects: begin_array("words").begin_object().str(...).end_object()...end_array()
+  JsonLine& begin_array(const char* key);
+  JsonLine& end_array();
+  JsonLine& begin_object();
+  JsonLine& end_object();
   void end() { put("}\n"); }
 
  private:

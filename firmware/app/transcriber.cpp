@@ -40,6 +40,42 @@ int Transcriber::open(const FlashModel& m, void* handle, size_t handle_bytes, vo
   return kExitOk;
 }
 
+// The host's recognize() (tools/earshot/recognize.cpp) in static buffers:
+// utterances with text join with a space (timed at the next one's first
+// character), and the file's confidence is that of all their characters and
+// end tokens together.
+bool Transcriber::collect() {
+  earshot_result r;
+  if (earshot_get_result(rec_, &r) != EARSHOT_OK) return false;
+  last_frames_ = r.encoder_frames;
+  if (r.num_tokens == 0) return true;  // nothing said (no-match utterances are not kept here: no grammar)
+  const uint32_t join = n_chars_ ? 1 : 0;
+  if (n_chars_ + join + r.num_tokens > kMaxChars || n_utts_ == kMaxUtterances || n_words_ + r.num_words > kMaxWords)
+    return false;
+  if (join) {
+    frames_[n_chars_] = r.token_frames[0];
+    text_[n_chars_++] = ' ';
+  }
+  const uint32_t first = n_chars_;
+  for (uint32_t i = 0; i < r.num_tokens; ++i) {
+    text_[n_chars_] = r.text[i];
+    frames_[n_chars_++] = r.token_frames[i];
+  }
+  text_[n_chars_] = '\0';
+  Span& u = utts_[n_utts_++];
+  u = Span{first, r.num_tokens, 0, 0, r.confidence_q15};
+  for (uint32_t i = 0; i < r.num_words; ++i) {
+    earshot_word w;
+    if (earshot_get_word(rec_, i, &w) != EARSHOT_OK) return false;
+    words_[n_words_++] = Span{first + w.first_char, w.num_chars, w.start_ms, w.end_ms, w.confidence_q15};
+    if (i == 0) u.start_ms = w.start_ms;
+    u.end_ms = w.end_ms;
+  }
+  score_ += r.score_q10;
+  count_ += r.num_tokens + 1;
+  return true;
+}
+
 int Transcriber::run(AudioSource& src, const char* file) {
   if (src.sample_rate_hz() != info_.sample_rate_hz) {
     JsonLine()
@@ -53,6 +89,11 @@ int Transcriber::run(AudioSource& src, const char* file) {
   if (used_ && earshot_reset(rec_) != EARSHOT_OK) return fail_file(file, "earshot_reset failed");
   used_ = true;
 
+  n_chars_ = n_words_ = n_utts_ = last_frames_ = 0;
+  score_ = 0;
+  count_ = 0;
+  text_[0] = '\0';
+
   int16_t chunk[kMaxChunk];
   size_t chunk_samples = info_.sample_rate_hz / 100;
   if (chunk_samples == 0 || chunk_samples > kMaxChunk) chunk_samples = kMaxChunk;
@@ -65,20 +106,50 @@ int Transcriber::run(AudioSource& src, const char* file) {
       return kExitCheckFailed;
     }
     if (n == 0) break;
-    if (earshot_push(rec_, chunk, static_cast<size_t>(n)) != EARSHOT_OK) return fail_file(file, "earshot_push failed");
+    for (size_t off = 0; off < static_cast<size_t>(n);) {
+      size_t k = 0;
+      if (earshot_push_some(rec_, chunk + off, static_cast<size_t>(n) - off, &k) != EARSHOT_OK)
+        return fail_file(file, "earshot_push_some failed");
+      off += k;
+      earshot_result r;
+      if (earshot_get_result(rec_, &r) != EARSHOT_OK) return fail_file(file, "earshot_get_result failed");
+      if (!r.is_final) continue;
+      if (!collect()) return fail_file(file, "the transcript is longer than the firmware's buffers");
+      if (earshot_next_utterance(rec_) != EARSHOT_OK) return fail_file(file, "earshot_next_utterance failed");
+    }
     samples += static_cast<uint64_t>(n);
   }
-  earshot_result r;
   if (earshot_finish(rec_) != EARSHOT_OK) return fail_file(file, "earshot_finish failed");
-  if (earshot_get_result(rec_, &r) != EARSHOT_OK) return fail_file(file, "earshot_get_result failed");
+  if (!collect()) return fail_file(file, "the transcript is longer than the firmware's buffers");
   const uint64_t cycles = board_cycles() - start;
 
-  JsonLine()
-      .str("file", file)
-      .str("text", r.text)
-      .num("tokens", r.num_tokens)
-      .num("encoder_frames", r.encoder_frames)
-      .nums("token_times", r.token_frames, r.num_tokens, info_.encoder_frame_samples, info_.sample_rate_hz)
+  // Confidence as the host prints it: the Q15 value rounded to 4 decimals.
+  auto conf = [](int32_t q15) { return (static_cast<uint64_t>(q15) * 10000 + 16384) >> 15; };
+  JsonLine line;
+  line.str("file", file).str("text", text_);
+  line.real("confidence", conf(count_ ? earshot_confidence_q15(static_cast<int32_t>(score_), count_) : 0), 10000);
+  line.begin_array("words");
+  for (uint32_t i = 0; i < n_words_; ++i) {
+    const Span& w = words_[i];
+    char word[kMaxChars + 1];
+    for (uint32_t j = 0; j < w.len; ++j) word[j] = text_[w.first + j];
+    word[w.len] = '\0';
+    line.begin_object().str("word", word).real("start", w.start_ms, 1000).real("end", w.end_ms, 1000);
+    line.real("confidence", conf(w.confidence_q15), 10000).end_object();
+  }
+  line.end_array().begin_array("utterances");
+  for (uint32_t i = 0; i < n_utts_; ++i) {
+    const Span& u = utts_[i];
+    char utt[kMaxChars + 1];
+    for (uint32_t j = 0; j < u.len; ++j) utt[j] = text_[u.first + j];
+    utt[u.len] = '\0';
+    line.begin_object().str("text", utt).real("start", u.start_ms, 1000).real("end", u.end_ms, 1000);
+    line.real("confidence", conf(u.confidence_q15), 10000).end_object();
+  }
+  line.end_array()
+      .num("tokens", n_chars_)
+      .num("encoder_frames", last_frames_)
+      .nums("token_times", frames_, n_chars_, info_.encoder_frame_samples, info_.sample_rate_hz)
       .num("samples", static_cast<int64_t>(samples))
       .num("cycles", static_cast<int64_t>(cycles))
       .num("arena_bytes", static_cast<int64_t>(arena_needed_))

@@ -19,10 +19,10 @@ class Transcriber {
   // smaller than earshot_arena_size() says the model needs.
   int open(const FlashModel& model, void* handle, size_t handle_bytes, void* arena, size_t arena_bytes);
 
-  // One utterance: reads `src` to its end in 10 ms chunks through the
-  // recognizer and prints
-  //   {"file","text","tokens","encoder_frames","token_times","samples",
-  //    "cycles","arena_bytes","stack_bytes"}
+  // One file: reads `src` to its end in 10 ms chunks through the recognizer,
+  // utterance after utterance (earshot_push_some), and prints
+  //   {"file","text","confidence","words","utterances","tokens",
+  //    "encoder_frames","token_times","samples","cycles","arena_bytes","stack_bytes"}
   // (the host's `earshot transcribe --json` fields, less rtf, plus the
   // device's). `cycles`: board_cycles() from the first push to the final
   // result. On failure prints {"file","error"} and returns kExitCheckFailed.
@@ -36,6 +36,20 @@ class Transcriber {
   earshot_model_info info_ = {};
   size_t arena_needed_ = 0;
   bool used_ = false;
+
+  // The file's transcript, joined over its utterances (static: no heap).
+  static constexpr uint32_t kMaxChars = 512, kMaxWords = 128, kMaxUtterances = 16;
+  struct Span {
+    uint32_t first, len, start_ms, end_ms;
+    int32_t confidence_q15;
+  };
+  bool collect();  // appends the current (final) utterance; false when a buffer is full
+  char text_[kMaxChars + 1] = {};
+  uint32_t frames_[kMaxChars] = {};
+  Span words_[kMaxWords] = {}, utts_[kMaxUtterances] = {};
+  uint32_t n_chars_ = 0, n_words_ = 0, n_utts_ = 0, last_frames_ = 0;
+  int64_t score_ = 0;
+  uint32_t count_ = 0;
 };
 
 }  // namespace earshot::fw

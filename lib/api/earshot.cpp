@@ -3,6 +3,7 @@
 #include "earshot/earshot.h"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -51,6 +52,8 @@ earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
   if (c) {
     r.max_chars = c->max_chars;
     r.beam = c->beam;
+    r.endpoint_ms = c->endpoint_ms;
+    r.reject_q15 = c->reject_q15;
   }
   return r;
 }
@@ -123,6 +126,19 @@ earshot_status earshot_push(earshot_recognizer* recognizer, const int16_t* pcm, 
   return rec_of(recognizer)->push(pcm, n, err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
 }
 
+earshot_status earshot_push_some(earshot_recognizer* recognizer, const int16_t* pcm, size_t n, size_t* consumed) {
+  if (consumed) *consumed = 0;
+  if (!recognizer) return invalid("earshot_push_some: recognizer is NULL");
+  Error err;
+  return rec_of(recognizer)->push_some(pcm, n, consumed, err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
+}
+
+earshot_status earshot_next_utterance(earshot_recognizer* recognizer) {
+  if (!recognizer) return invalid("earshot_next_utterance: recognizer is NULL");
+  Error err;
+  return rec_of(recognizer)->next_utterance(err) == EARSHOT_OK ? EARSHOT_OK : fail(err);
+}
+
 earshot_status earshot_finish(earshot_recognizer* recognizer) {
   if (!recognizer) return invalid("earshot_finish: recognizer is NULL");
   Error err;
@@ -140,8 +156,43 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
   result->no_match = r.no_match ? 1 : 0;
   result->score_q10 = r.score_q10;
   result->num_nbest = r.num_nbest;
+  result->token_logprobs_q10 = r.token_logprobs;
+  result->confidence_q15 = r.confidence_q15;
+  result->utterance = r.utterance;
+  uint32_t words = 0;
+  for (uint32_t i = 0; i < r.num_tokens; ++i)
+    words += r.text[i] != ' ' && (i == 0 || r.text[i - 1] == ' ');
+  result->num_words = words;
   return EARSHOT_OK;
 }
+
+earshot_status earshot_get_word(const earshot_recognizer* recognizer, uint32_t index, earshot_word* word) {
+  if (!recognizer || !word) return invalid("earshot_get_word: NULL argument");
+  const Recognizer& rec = *rec_of(recognizer);
+  const earshot::RecognizerResult r = rec.result();
+  uint32_t seen = 0;
+  for (uint32_t i = 0; i < r.num_tokens; ++i) {
+    if (r.text[i] == ' ' || (i > 0 && r.text[i - 1] != ' ')) continue;  // not a word's first character
+    if (seen++ != index) continue;
+    uint32_t j = i;
+    int64_t sum = 0;
+    while (j < r.num_tokens && r.text[j] != ' ') sum += r.token_logprobs[j++];
+    const uint64_t fs = rec.model().encoder_frame_samples(), rate = rec.model().hparams().frontend.sample_rate_hz;
+    word->first_char = i;
+    word->num_chars = j - i;
+    word->start_frame = r.token_frames[i];
+    word->end_frame = r.token_frames[j - 1] + 1;
+    word->start_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->start_frame * fs * 1000 / rate));
+    word->end_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->end_frame * fs * 1000 / rate));
+    word->confidence_q15 = earshot::confidence_q15(sum, j - i);
+    return EARSHOT_OK;
+  }
+  Error err;
+  err.set(EARSHOT_ERR_INVALID_ARGUMENT, "earshot_get_word: index %u is not below num_words %u", index, seen);
+  return fail(err);
+}
+
+int32_t earshot_confidence_q15(int32_t score_q10, uint32_t count) { return earshot::confidence_q15(score_q10, count); }
 
 earshot_status earshot_get_nbest(const earshot_recognizer* recognizer, uint32_t index, const char** text,
                                  int32_t* score_q10, uint32_t* num_tokens) {

@@ -50,6 +50,7 @@ void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
   h.n = a.take<uint32_t>(B);
   h.tokens = a.take<uint8_t>(B * max_chars_);
   h.frames = a.take<uint32_t>(B * max_chars_);
+  h.lp = a.take<int32_t>(B * max_chars_);
 }
 
 void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width) {
@@ -74,6 +75,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   cand_order_ = a.take<uint16_t>(B * B);
   fin_tokens_ = a.take<uint8_t>(B * max_chars);
   fin_frames_ = a.take<uint32_t>(B * max_chars);
+  fin_lp_ = a.take<int32_t>(B * max_chars);
   fin_text_ = a.take<char>(B * (size_t{max_chars} + 1));
   fin_score_ = a.take<int32_t>(B);
   fin_n_ = a.take<uint32_t>(B);
@@ -103,6 +105,9 @@ const uint8_t* BeamDecoder::tokens() const {
 const uint32_t* BeamDecoder::token_frames() const {
   return done() && n_fin_ ? fin_frames_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].frames;
 }
+const int32_t* BeamDecoder::token_logprobs() const {
+  return done() && n_fin_ ? fin_lp_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].lp;
+}
 const char* BeamDecoder::text() const {
   if (done()) return n_fin_ ? nbest_text(0) : "";
   return partial_;
@@ -124,6 +129,7 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
   t.n[j] = f.n[i];
   std::memcpy(t.tokens + size_t{j} * max_chars_, f.tokens + size_t{i} * max_chars_, f.n[i]);
   std::memcpy(t.frames + size_t{j} * max_chars_, f.frames + size_t{i} * max_chars_, f.n[i] * sizeof(uint32_t));
+  std::memcpy(t.lp + size_t{j} * max_chars_, f.lp + size_t{i} * max_chars_, f.n[i] * sizeof(int32_t));
 }
 
 void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
@@ -135,7 +141,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, vo
     std::memset(h.x, 0, hp_->dec_embed + hp_->enc_hidden);
     std::memset(h.h8, 0, hp_->dec_hidden);
     std::memset(h.c16, 0, hp_->dec_hidden * sizeof(int16_t));
-    h.p[0] = std::max<int64_t>(0, onset_ - hp_->onset_back) * 256;
+    h.p[0] = std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - hp_->onset_back) * 256;
     h.y[0] = 0;
     h.g[0] = grammar_ ? grammar_->start() : 0;
     h.score[0] = 0;
@@ -221,6 +227,7 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score) {
   fin_order_[pos] = slot;
   std::memcpy(fin_tokens_ + size_t{slot} * max_chars_, h.tokens + size_t{i} * max_chars_, n);
   std::memcpy(fin_frames_ + size_t{slot} * max_chars_, h.frames + size_t{i} * max_chars_, n * sizeof(uint32_t));
+  std::memcpy(fin_lp_ + size_t{slot} * max_chars_, h.lp + size_t{i} * max_chars_, n * sizeof(int32_t));
   char* txt = fin_text_ + size_t{slot} * (max_chars_ + 1);
   for (uint32_t k = 0; k < n; ++k) txt[k] = hp_->vocab_chars[h.tokens[size_t{i} * max_chars_ + k]];
   txt[n] = '\0';
@@ -368,6 +375,7 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     const uint32_t len = nx.n[j];
     nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
     nx.frames[size_t{j} * max_chars_ + len] = static_cast<uint32_t>(std::min<int64_t>(h.p[i] >> 8, UINT32_MAX));
+    nx.lp[size_t{j} * max_chars_ + len] = s - h.score[i];
     nx.n[j] = len + 1;
     nx.y[j] = static_cast<int32_t>(tok);
     nx.score[j] = s;

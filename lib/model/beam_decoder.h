@@ -29,6 +29,8 @@ class BeamDecoder {
   static size_t scratch_size(const Model& m, uint32_t width);
   void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width);
   void reset();
+  // Continuous streaming: see GreedyDecoder::set_start_floor.
+  void set_start_floor(uint64_t frame) { start_floor_ = frame; }
 
   void on_frame(const FrameRing& ring, int32_t ctc_token, kernels::Isa isa, void* scratch);
   void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
@@ -42,6 +44,7 @@ class BeamDecoder {
   uint32_t num_tokens() const;
   const uint8_t* tokens() const;
   const uint32_t* token_frames() const;
+  const int32_t* token_logprobs() const;  // Q10 log-softmax of each token (<= 0)
   const char* text() const;
   int32_t score_q10() const;
 
@@ -51,8 +54,10 @@ class BeamDecoder {
   uint32_t nbest_tokens(uint32_t i) const { return fin_n_[fin_order_[i]]; }
   int32_t nbest_score_q10(uint32_t i) const { return fin_score_[fin_order_[i]]; }
   const uint32_t* nbest_frames(uint32_t i) const { return fin_frames_ + size_t{fin_order_[i]} * max_chars_; }
+  const int32_t* nbest_logprobs(uint32_t i) const { return fin_lp_ + size_t{fin_order_[i]} * max_chars_; }
 
   void set_grammar(const Grammar* g) { grammar_ = g; }
+  const Grammar* grammar() const { return grammar_; }
   bool no_match() const { return no_match_; }
   uint32_t steps() const { return steps_; }
   // Diagnostics (tests, bench): windows that reached below the ring's oldest
@@ -81,6 +86,7 @@ class BeamDecoder {
     uint32_t* n = nullptr;      // [B] tokens so far
     uint8_t* tokens = nullptr;  // [B][max_chars]
     uint32_t* frames = nullptr; // [B][max_chars]
+    int32_t* lp = nullptr;      // [B][max_chars]: each token's log-softmax, Q10
   };
   void take(ArenaCarver& a, Hyps& h);
   void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
@@ -112,6 +118,7 @@ class BeamDecoder {
   // Finished hypotheses (slots; fin_order_ ranks them best first).
   uint8_t* fin_tokens_ = nullptr;  // [B][max_chars]
   uint32_t* fin_frames_ = nullptr; // [B][max_chars]
+  int32_t* fin_lp_ = nullptr;      // [B][max_chars]
   char* fin_text_ = nullptr;       // [B][max_chars + 1]
   int32_t* fin_score_ = nullptr;   // [B]
   uint32_t* fin_n_ = nullptr;      // [B]
@@ -121,6 +128,7 @@ class BeamDecoder {
 
   Phase phase_ = Phase::kWaitOnset;
   int64_t onset_ = -1;
+  uint64_t start_floor_ = 0;
   uint32_t steps_ = 0;
   const Grammar* grammar_ = nullptr;
   bool no_match_ = false;

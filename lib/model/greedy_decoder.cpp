@@ -46,6 +46,7 @@ void GreedyDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars) {
   logits_ = a.take<int16_t>(hp_->vocab_size);
   tokens_ = a.take<uint8_t>(max_chars);
   frames_ = a.take<uint32_t>(max_chars);
+  lp_ = a.take<int32_t>(max_chars);
   text_ = a.take<char>(size_t{max_chars} + 1);
 }
 
@@ -84,7 +85,7 @@ void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, 
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;  // blank: silence and noise decode nothing
     onset_ = static_cast<int64_t>(ring.count()) - 1;
-    p_ = std::max<int64_t>(0, onset_ - hp_->onset_back) * 256;
+    p_ = std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - hp_->onset_back) * 256;
     step_head(isa, scratch);
   }
   while (phase_ == Phase::kWaitWindow && step_tail(ring, false, isa, scratch)) {
@@ -164,10 +165,12 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   g.y_stride = V;
   s8_gemm_with(isa, t.dec_out, g, scratch);
   const int32_t y = choose(V);
+  int32_t lp = 0;
   {
     int32_t mx = 0;
     const int32_t lse = log_sum_exp_q10(logits_, V, &mx);
-    score_ += logits_[y] - mx - lse;  // = log_softmax_q10(logits)[y]
+    lp = logits_[y] - mx - lse;  // = log_softmax_q10(logits)[y]
+    score_ += lp;
   }
   if (observer_)
     observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
@@ -182,6 +185,7 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   if (grammar_) gstate_ = grammar_->next(gstate_, static_cast<uint32_t>(y));
   tokens_[n_tokens_] = static_cast<uint8_t>(y);
   frames_[n_tokens_] = static_cast<uint32_t>(std::min<int64_t>(c, UINT32_MAX));
+  lp_[n_tokens_] = lp;
   text_[n_tokens_] = hp_->vocab_chars[y];
   text_[++n_tokens_] = '\0';
   if (n_tokens_ == max_chars_) {

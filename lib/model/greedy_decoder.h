@@ -38,6 +38,9 @@ class GreedyDecoder {
   static size_t scratch_size(const Model& m);
   void layout(ArenaCarver& a, const Model& m, uint32_t max_chars);
   void reset();
+  // Continuous streaming: the next utterance's first window may not start
+  // before this encoder frame (the frames before it belonged to the last one).
+  void set_start_floor(uint64_t frame) { start_floor_ = frame; }
 
   // After each new encoder frame (already in `ring`, with its CTC token):
   // starts at the CTC onset and runs every step whose window is complete.
@@ -52,6 +55,7 @@ class GreedyDecoder {
   uint32_t num_tokens() const { return n_tokens_; }
   const uint8_t* tokens() const { return tokens_; }        // token ids, 1..V-1
   const uint32_t* token_frames() const { return frames_; } // window centre of each token (encoder frames)
+  const int32_t* token_logprobs() const { return lp_; }    // Q10 log-softmax of each chosen token (<= 0)
   const char* text() const { return text_; }               // NUL-terminated
   // Sum of the Q10 log-softmax values of the chosen tokens, <eos> included
   // (the beam decoder's score of the same path; MODEL.md "Beam search").
@@ -85,12 +89,14 @@ class GreedyDecoder {
   int16_t* logits_ = nullptr;  // V, Q10
   uint8_t* tokens_ = nullptr;  // max_chars
   uint32_t* frames_ = nullptr; // max_chars
+  int32_t* lp_ = nullptr;      // max_chars
   char* text_ = nullptr;       // max_chars + 1
 
   Phase phase_ = Phase::kWaitOnset;
   int32_t y_ = 0;              // previous token (0 = <eos> as the start symbol)
   int64_t p_ = 0;              // window centre, Q8 encoder frames (only grows)
   int64_t onset_ = -1;
+  uint64_t start_floor_ = 0;
   uint32_t steps_ = 0, n_tokens_ = 0;
   int32_t score_ = 0;
 

@@ -3,7 +3,16 @@
 #include <algorithm>
 #include <new>
 
+#include "kernels/activation.h"
+
 namespace earshot {
+
+int32_t confidence_q15(int64_t sum_logprob_q10, uint32_t count) {
+  if (count == 0) return 0;
+  // Round the mean distance below log(1) = 0 to the nearest Q10 step.
+  const int64_t mean = (-sum_logprob_q10 + count / 2) / count;
+  return kernels::exp_neg_q10_to_q15(static_cast<int32_t>(std::min<int64_t>(mean, kernels::kExpCutoffQ10)));
+}
 
 namespace {
 
@@ -18,6 +27,15 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
   }
   if (cfg.beam > kMaxBeam) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u is above %u", cfg.beam, kMaxBeam);
+    return false;
+  }
+  if (cfg.endpoint_ms > kMaxEndpointMs) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: endpoint_ms %u is above %u", cfg.endpoint_ms, kMaxEndpointMs);
+    return false;
+  }
+  if (cfg.reject_q15 > 32768) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: reject_q15 %u is above 32768 (a confidence of 1)",
+            cfg.reject_q15);
     return false;
   }
   out = cfg.max_chars ? cfg.max_chars : m.hparams().max_chars;
@@ -78,6 +96,13 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
+  {
+    const uint64_t ms = cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs;
+    const uint64_t frame_ms_x = uint64_t{1000} * model.encoder_frame_samples();  // ms x sample rate
+    const uint64_t rate = model.hparams().frontend.sample_rate_hz;
+    r->endpoint_frames_ = static_cast<uint32_t>(std::max<uint64_t>(1, (ms * rate + frame_ms_x - 1) / frame_ms_x));
+  }
+  r->reject_q15_ = cfg.reject_q15 ? cfg.reject_q15 : kDefaultRejectQ15;
   if (carve.overflow() ||
       r->frontend_.init(model.hparams().frontend, r->frontend_mem_, Frontend::memory_size(model.hparams().frontend),
                         err) != EARSHOT_OK) {
@@ -93,11 +118,32 @@ void Recognizer::reset() {
   frontend_.reset();
   encoder_.reset();
   ring_.reset();
-  if (use_beam_)
+  if (use_beam_) {
+    beam_->set_start_floor(0);
     beam_->reset();
-  else
+  } else {
+    decoder_.set_start_floor(0);
     decoder_.reset();
+  }
   finished_ = false;
+  blank_run_ = 0;
+  utterance_ = 0;
+}
+
+earshot_status Recognizer::next_utterance(Error& err) {
+  if (finished_) return err.set(EARSHOT_ERR_INVALID_ARGUMENT, "next_utterance after finish: use reset");
+  // Frames already heard belonged to the last utterance (or to the silence
+  // before this one): the next window starts at the first frame still to come.
+  const uint64_t floor = ring_.count();
+  if (use_beam_) {
+    beam_->set_start_floor(floor);
+    beam_->reset();
+  } else {
+    decoder_.set_start_floor(floor);
+    decoder_.reset();
+  }
+  ++utterance_;
+  return EARSHOT_OK;
 }
 
 void Recognizer::feature_frame(const int16_t* f) {
@@ -106,10 +152,20 @@ void Recognizer::feature_frame(const int16_t* f) {
   if (enc_observer_)
     enc_observer_(enc_observer_user_,
                   EncoderFrameInfo{ring_.count() - 1, encoder_.output(), encoder_.ctc_logits(), encoder_.ctc_token()});
+  const int32_t ctc = encoder_.ctc_token();
+  blank_run_ = ctc == 0 ? blank_run_ + 1 : 0;
   if (use_beam_)
-    beam_->on_frame(ring_, encoder_.ctc_token(), isa_, scratch_);
+    beam_->on_frame(ring_, ctc, isa_, scratch_);
   else
-    decoder_.on_frame(ring_, encoder_.ctc_token(), isa_, scratch_);
+    decoder_.on_frame(ring_, ctc, isa_, scratch_);
+  // End of utterance on silence: the decoder has heard nothing new for the
+  // endpoint time, so the utterance ends here as if the input did.
+  if (blank_run_ >= endpoint_frames_ && decoder_started() && !decoder_done()) {
+    if (use_beam_)
+      beam_->on_end(ring_, isa_, scratch_);
+    else
+      decoder_.on_end(ring_, isa_, scratch_);
+  }
 }
 
 earshot_status Recognizer::push(const int16_t* pcm, size_t n, Error& err) {
@@ -125,6 +181,25 @@ earshot_status Recognizer::push(const int16_t* pcm, size_t n, Error& err) {
     pcm += took;
     n -= took;
   }
+}
+
+earshot_status Recognizer::push_some(const int16_t* pcm, size_t n, size_t* consumed, Error& err) {
+  size_t taken = 0;
+  if (consumed) *consumed = 0;
+  if (finished_) return err.set(EARSHOT_ERR_INVALID_ARGUMENT, "push after finish: reset the recognizer first");
+  if (pcm == nullptr && n) return err.set(EARSHOT_ERR_INVALID_ARGUMENT, "push: null samples");
+  // Frames the front-end already holds are decoded first; the samples they
+  // came from were counted when taken.
+  while (true) {
+    while (!decoder_done() && frontend_.frame_ready()) {
+      frontend_.pop({features_, model_->hparams().n_mels});
+      feature_frame(features_);
+    }
+    if (decoder_done() || taken == n) break;
+    taken += frontend_.push({pcm + taken, n - taken});
+  }
+  if (consumed) *consumed = taken;
+  return EARSHOT_OK;
 }
 
 earshot_status Recognizer::push_features(const int16_t* f, size_t frames, Error& err) {
@@ -160,31 +235,52 @@ earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
   return EARSHOT_OK;
 }
 
+// With a grammar, a final phrase the model is not confident of is rejected.
+bool Recognizer::rejected() const {
+  const bool has_grammar = use_beam_ ? beam_->grammar() != nullptr : decoder_.grammar() != nullptr;
+  if (!has_grammar || !decoder_done()) return false;
+  const uint32_t n = use_beam_ ? beam_->num_tokens() : decoder_.num_tokens();
+  if (n == 0) return false;
+  const int32_t score = use_beam_ ? beam_->score_q10() : decoder_.score_q10();
+  return static_cast<uint32_t>(confidence_q15(score, n + 1)) < reject_q15_;
+}
+
 RecognizerResult Recognizer::result() const {
   RecognizerResult r;
   r.encoder_frames = ring_.count();
+  r.utterance = utterance_;
   if (use_beam_) {
     r.text = beam_->text();
     r.num_tokens = beam_->num_tokens();
     r.tokens = beam_->tokens();
     r.token_frames = beam_->token_frames();
+    r.token_logprobs = beam_->token_logprobs();
     r.onset = beam_->onset();
     r.is_final = finished_ || beam_->done();
     r.no_match = beam_->no_match();
     r.score_q10 = beam_->score_q10();
     r.num_nbest = beam_->num_nbest();
-    return r;
+  } else {
+    r.text = decoder_.text();
+    r.num_tokens = decoder_.num_tokens();
+    r.tokens = decoder_.tokens();
+    r.token_frames = decoder_.token_frames();
+    r.token_logprobs = decoder_.token_logprobs();
+    r.onset = decoder_.onset();
+    r.is_final = finished_ || decoder_.done();
+    r.no_match = decoder_.no_match();
+    r.score_q10 = decoder_.score_q10();
+    r.num_nbest = r.is_final && !r.no_match && decoder_.started() ? 1 : 0;
   }
-  r.text = decoder_.text();
-  r.num_tokens = decoder_.num_tokens();
-  r.tokens = decoder_.tokens();
-  r.token_frames = decoder_.token_frames();
-  r.encoder_frames = ring_.count();
-  r.onset = decoder_.onset();
-  r.is_final = finished_ || decoder_.done();
-  r.no_match = decoder_.no_match();
-  r.score_q10 = decoder_.score_q10();
-  r.num_nbest = r.is_final && !r.no_match && decoder_.started() ? 1 : 0;
+  // Final: the score includes <eos>; partial: only the tokens so far.
+  const bool with_eos = decoder_done() && r.num_tokens > 0;
+  r.confidence_q15 = r.num_tokens ? confidence_q15(r.score_q10, r.num_tokens + (with_eos ? 1 : 0)) : 0;
+  if (rejected()) {
+    r.no_match = true;
+    r.text = "";
+    r.num_tokens = 0;
+    r.num_nbest = 0;
+  }
   return r;
 }
 
@@ -195,12 +291,14 @@ bool Recognizer::nbest(uint32_t i, NBestEntry& out) const {
     out.text = r.text;
     out.num_tokens = r.num_tokens;
     out.token_frames = r.token_frames;
+    out.token_logprobs = r.token_logprobs;
     out.score_q10 = r.score_q10;
     return true;
   }
   out.text = beam_->nbest_text(i);
   out.num_tokens = beam_->nbest_tokens(i);
   out.token_frames = beam_->nbest_frames(i);
+  out.token_logprobs = beam_->nbest_logprobs(i);
   out.score_q10 = beam_->nbest_score_q10(i);
   return true;
 }

@@ -30,11 +30,30 @@
 
 namespace earshot {
 
+inline constexpr uint32_t kDefaultEndpointMs = 900;
+inline constexpr uint32_t kMaxEndpointMs = 60000;
+// Calibrated on held-out speech (models/README.md "Rejection"): see
+// tools/train/calibrate_reject.py.
+inline constexpr uint32_t kDefaultRejectQ15 = 9830;  // 0.30
+
+// Confidence of a span of tokens: the geometric mean of their posteriors,
+// exp(sum of Q10 log-probabilities / count), in Q15 (32768 = 1). Integer
+// only, so every target prints the same figure.
+int32_t confidence_q15(int64_t sum_logprob_q10, uint32_t count);
+
 struct RecognizerConfig {
   uint32_t max_chars = 0;  // 0: the model's decoder.max_chars; else 1..kMaxCharsLimit
   // 0 or 1: greedy decoding (GreedyDecoder); 2..kMaxBeam: beam search of that
   // width (BeamDecoder, MODEL.md "Beam search"). The arena grows with it.
   uint32_t beam = 0;
+  // End of utterance on silence: once the decoder has started, this many ms of
+  // blank CTC frames end the utterance as if the input ended there (the
+  // decoder runs its remaining steps to <eos>). 0: kDefaultEndpointMs.
+  uint32_t endpoint_ms = 0;
+  // Out-of-grammar rejection: with a grammar, a final text whose confidence
+  // (Q15, confidence_q15() of all its tokens and <eos>) is below this is "no
+  // match". 0: kDefaultRejectQ15; 1 rejects nothing.
+  uint32_t reject_q15 = 0;
   // Tests only: run the beam decoder even at width 1 (it then gives exactly
   // the greedy decoder's result).
   bool beam_decoder_at_width_1 = false;
@@ -45,6 +64,7 @@ struct NBestEntry {
   const char* text = "";
   uint32_t num_tokens = 0;
   const uint32_t* token_frames = nullptr;
+  const int32_t* token_logprobs = nullptr;  // Q10 log-probability of each token (<= 0)
   int32_t score_q10 = 0;  // sum of Q10 log-probabilities of its tokens and <eos> (<= 0)
 };
 
@@ -61,11 +81,15 @@ struct RecognizerResult {
   uint32_t num_tokens = 0;             // = strlen(text): one character per token
   const uint8_t* tokens = nullptr;     // token ids (1..V-1)
   const uint32_t* token_frames = nullptr;  // encoder frame of each token's window centre
+  const int32_t* token_logprobs = nullptr; // Q10 log-probability of each token (<= 0)
   uint64_t encoder_frames = 0;         // encoder frames so far
   int64_t onset = -1;                  // first non-blank CTC frame, or -1
   bool is_final = false;               // the text can no longer change
   bool no_match = false;               // a grammar is set and no phrase of it fit
   int32_t score_q10 = 0;               // the text's score (NBestEntry::score_q10); partial while decoding
+  int32_t confidence_q15 = 0;          // confidence_q15(score_q10, tokens + 1) once final, else of the
+                                       // tokens so far; kept on a rejection (no_match) for the caller
+  uint32_t utterance = 0;              // 0-based index of this utterance in the stream
   uint32_t num_nbest = 0;              // entries of nbest(): once final, 0 with no_match or when
                                        // nothing was decoded (no onset); greedy: 1 (the text)
 };
@@ -86,6 +110,14 @@ class Recognizer {
   // front-end: the entry point of parity tools (earshot-run). Do not mix with
   // push() in one utterance.
   earshot_status push_features(const int16_t* features, size_t frames, Error& err);
+  // Continuous streaming: like push(), but returns as soon as the utterance
+  // becomes final (end token, endpoint silence or character limit), with
+  // *consumed samples taken; the rest is for after next_utterance().
+  earshot_status push_some(const int16_t* pcm, size_t samples, size_t* consumed, Error& err);
+  // Starts the next utterance of the same stream: the front-end and encoder
+  // keep their state (no audio is lost); the decoder waits for the next onset
+  // at or after the frames already heard. After finish(), use reset().
+  earshot_status next_utterance(Error& err);
   // End of input: the decoder runs its remaining steps; the result is final.
   earshot_status finish(Error& err);
   // Back to the state of a new recognizer (same model, config and arena).
@@ -117,6 +149,9 @@ class Recognizer {
   // Takes every region of the arena in order (measuring when `a` has no base).
   void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam);
   void feature_frame(const int16_t* features);
+  bool decoder_started() const { return use_beam_ ? beam_->started() : decoder_.started(); }
+  bool decoder_done() const { return use_beam_ ? beam_->done() : decoder_.done(); }
+  bool rejected() const;
 
   const Model* model_ = nullptr;
   kernels::Isa isa_ = kernels::Isa::scalar;
@@ -131,6 +166,10 @@ class Recognizer {
   bool use_beam_ = false;
   uint32_t beam_width_ = 1;
   bool finished_ = false;
+  uint32_t endpoint_frames_ = 0;
+  uint32_t reject_q15_ = 0;
+  uint32_t blank_run_ = 0;     // consecutive blank CTC frames
+  uint32_t utterance_ = 0;
   void (*enc_observer_)(void*, const EncoderFrameInfo&) = nullptr;
   void* enc_observer_user_ = nullptr;
 };

@@ -9,6 +9,8 @@ the outside: output formats, piping, bad inputs, exit codes. Standard library
 only. Exit 0 when every check of the case passed.
 """
 import argparse
+import random
+import struct
 import json
 import os
 import pty
@@ -136,9 +138,15 @@ def case_transcribe_formats():
     check(rc == 0, f"json: rc 0 ({err})")
     objs = json_lines(out, "json")
     check(len(objs) == 3, "json: one line per file")
-    keys = ["file", "text", "tokens", "rtf", "encoder_frames", "token_times"]
+    keys = ["file", "text", "confidence", "words", "utterances", "tokens", "rtf", "encoder_frames", "token_times"]
     for o, (f, t), name in zip(objs, plain, SAMPLES):
         check(list(o.keys()) == keys, f"json: keys {list(o.keys())} == {keys}")
+        check(0 <= o["confidence"] <= 1, f"json: confidence in [0, 1] for {name}")
+        ws = o["words"]
+        check(" ".join(w["word"] for w in ws) == " ".join(o["text"].split()), f"json: words spell the text for {name}")
+        check(all(0 <= w["start"] < w["end"] and 0 <= w["confidence"] <= 1 for w in ws) and
+              all(a["start"] <= b["start"] for a, b in zip(ws, ws[1:])), f"json: word times ordered for {name}")
+        check(" ".join(u["text"] for u in o["utterances"]) == o["text"], f"json: utterances join to the text for {name}")
         check(o["file"] == f and o["text"] == t, f"json: same file/text as plain for {name}")
         check(isinstance(o["tokens"], int) and o["tokens"] == len(o["text"]) == len(o["token_times"]),
               f"json: tokens == len(text) == len(token_times) for {name}")
@@ -208,7 +216,7 @@ def case_transcribe_formats():
     check(rc == 0 and "model image format 1.0" in out, f"--version names the model format: {out!r}")
     for sub, needles in [("transcribe", ["--json", "--srt", "--arena-kb", "--isa", "--model"]),
                          ("eval", ["--details", "--json", "normalisation"]),
-                         ("stream", ["s16le", "--json", "End-of-utterance detection"]),
+                         ("stream", ["s16le", "--json", "--endpoint-ms"]),
                          ("features", ["--format"])]:
         rc, out, err = run([sub, "--help"])
         check(rc == 0 and all(n in out for n in needles), f"{sub} --help mentions {needles}")
@@ -557,18 +565,36 @@ def case_stream():
                     continue  # slow-ish: once per model
                 rc, out, err = stream(m, data, chunks, extra)
                 check(rc == 0 and err == "", f"stream {name} {how}: rc 0 ({err!r})")
-                check(out == want + "\n", f"stream {name} {how}: final text == transcribe's:\n{out!r}\n{want!r}")
+                # One line per utterance; transcribe joins them with spaces.
+                check(out.endswith("\n") and " ".join(out[:-1].split("\n")) == want,
+                      f"stream {name} {how}: final lines == transcribe's text:\n{out!r}\n{want!r}")
             rc, out, err = stream(m, data, [999], ["--json"])
             objs = json_lines(out, "stream json")
             check(rc == 0 and objs and "final" in objs[-1], f"stream --json {name}: ends with a final object")
-            fin = objs[-1] if objs else {}
-            check(fin.get("final") == want and fin.get("token_times") == ref[name]["token_times"] and
-                  fin.get("tokens") == len(want), f"stream --json {name}: final text and token times == transcribe's")
-            parts = [o["partial"] for o in objs[:-1]]
-            check(all(list(o.keys()) == ["partial"] for o in objs[:-1]), "stream --json: partial objects before")
-            check(all(want.startswith(p) for p in parts) and all(len(a) < len(b) for a, b in zip(parts, parts[1:])),
-                  f"stream --json {name}: partials are growing prefixes of the final text")
-            check(len(parts) >= 2, f"stream --json {name}: partial results come while audio arrives ({len(parts)})")
+            fins = [o for o in objs if "final" in o]
+            check(" ".join(f["final"] for f in fins) == want and [f["utterance"] for f in fins] == list(range(len(fins))),
+                  f"stream --json {name}: finals join to transcribe's text, numbered from 0")
+            times = []
+            for f in fins:
+                times += ([f["token_times"][0]] if times and f["token_times"] else []) + f["token_times"]
+            check(times == ref[name]["token_times"] and sum(f["tokens"] for f in fins) + len(fins) - 1 == len(want),
+                  f"stream --json {name}: token times == transcribe's")
+            check([w for f in fins for w in f["words"]] == ref[name]["words"],
+                  f"stream --json {name}: words (times, confidences) == transcribe's")
+            # Partials: growing prefixes of the utterance they belong to.
+            cur, ok, n_parts = [], True, 0
+            fin_iter = iter(fins)
+            for o in objs:
+                if "partial" in o:
+                    check(list(o.keys()) == ["partial"], "stream --json: partial objects carry only the text")
+                    cur.append(o["partial"])
+                    n_parts += 1
+                else:
+                    ok = ok and all(o["final"].startswith(p) for p in cur) and all(
+                        len(a) < len(b) for a, b in zip(cur, cur[1:]))
+                    cur = []
+            check(ok, f"stream --json {name}: partials are growing prefixes of their utterance's final text")
+            check(n_parts >= 2, f"stream --json {name}: partial results come while audio arrives ({n_parts})")
 
     m = image("s2")
     data = pcm_of("kal-timer.wav")
@@ -596,14 +622,16 @@ def case_stream():
     rc, out, err = run(["transcribe", "--model", m, sample("kal-timer.wav")])
     want = plain_texts(out)[0][1]
     check(text.count("\r\x1b[K") >= 3, f"stream on a terminal: partials redrawn in place: {text!r}")
-    check(text.replace("\r\n", "\n").endswith("\r\x1b[K" + want + "\n"), f"stream on a terminal: final line last: {text!r}")
+    finals = [line.split("\r\x1b[K")[-1] for line in text.replace("\r\n", "\n").split("\n")[:-1]]
+    check(text.endswith("\n") and " ".join(finals) == want,
+          f"stream on a terminal: one final line per utterance, after its partials: {text!r}")
 
     # Bad input: nothing, and half a sample at the end.
     rc, out, err = stream(m, b"")
     check(rc == 1, "stream without audio: exit 1")
     one_error_line(err, "no audio", what="stream without audio")
     rc, out, err = stream(m, data + b"\x01")
-    check(rc == 1 and out == want + "\n", "stream odd byte: final text still given, exit 1")
+    check(rc == 1 and " ".join(out.splitlines()) == want, "stream odd byte: final text still given, exit 1")
     one_error_line(err, "odd byte", what="stream odd byte")
     rc, out, err = run(["stream", "--model", m, "--read-size", "0"], input_bytes=data)
     check(rc == 2, "--read-size 0: usage error")
@@ -632,17 +660,21 @@ def case_grammar():
                                ("words", gw, lambda t: all(w in words for w in t.split(" "))),
                                ("jsgf", gj, lambda t: t in jsgf)]:
             flag = "--words" if kind == "words" else "--grammar"
-            rc, out, err = run(["transcribe", "--model", m, "--json", flag, path] + files)
+            # --reject 0: this is about the constraint; random models are never confident (rejection: case_reject)
+            rc, out, err = run(["transcribe", "--model", m, "--json", "--reject", "0", flag, path] + files)
             check(rc == 0, f"{kind} seed {seed}: rc 0 ({err})")
             for o in json_lines(out, kind):
-                check(list(o.keys())[:3] == ["file", "text", "no_match"], f"{kind}: no_match field: {o.keys()}")
+                check(list(o.keys())[:4] == ["file", "text", "confidence", "no_match"], f"{kind}: no_match field: {o.keys()}")
                 if o["no_match"]:
                     check(o["text"] == "" and o["tokens"] == 0, f"{kind}: no match means no text: {o}")
                 else:
-                    # "" is allowed: the decoder may end before any character (nothing said)
-                    check(o["text"] == "" or ok(o["text"]), f"{kind} seed {seed}: {o['text']!r} is in the grammar")
+                    # Each utterance of the file is a sentence of the grammar (or no match); "" is allowed:
+                    # the decoder may end before any character (nothing said).
+                    us = [u for u in o["utterances"] if not u["no_match"]]
+                    check(all(ok(u["text"]) for u in us) and " ".join(u["text"] for u in us) == o["text"],
+                          f"{kind} seed {seed}: {[u['text'] for u in us]!r} are in the grammar")
                     said[kind] += o["text"] != ""
-            rc, plain, err = run(["transcribe", "--model", m, flag, path] + files)
+            rc, plain, err = run(["transcribe", "--model", m, "--reject", "0", flag, path] + files)
             for (f, t), o in zip(plain_texts(plain), json_lines(out, kind)):
                 check(t == ("<no match>" if o["no_match"] else o["text"]), f"{kind}: plain output {t!r}")
             check(plain != free, f"{kind} seed {seed}: the grammar changes the junk text")
@@ -650,9 +682,9 @@ def case_grammar():
 
     # stream with a grammar: the same final text as transcribe.
     m = image("s2")
-    rc, out, err = run(["transcribe", "--model", m, "--json", "--words", gw, files[0]])
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--reject", "0", "--words", gw, files[0]])
     o = json.loads(out)
-    rc, sout, err = stream(m, pcm_of(SAMPLES[0]), [777], ["--words", gw, "--json"])
+    rc, sout, err = stream(m, pcm_of(SAMPLES[0]), [777], ["--words", gw, "--json", "--reject", "0"])
     fin = json_lines(sout, "stream grammar")[-1]
     check(rc == 0 and fin.get("final") == o["text"] and fin.get("no_match") == o["no_match"],
           f"stream --words: final == transcribe's ({fin} vs {o})")
@@ -716,6 +748,389 @@ def case_beam():
     check(need8 > need1 > 0, f"--beam 8 needs more arena than greedy ({need8} vs {need1})")
     rc, out, err = run(["transcribe", "--model", m, "--beam", "8", "--arena-kb", str(need8 // 1024), files[0]])
     check(rc == 1 and "does not fit" in err, "--beam 8 in less arena than it needs: clear error")
+
+
+def cpu_levels():
+    """ISA levels this CPU runs (as the kernels' cpuid check decides), scalar first."""
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    levels = ["scalar"]
+    if re.search(r"\bavx2\b", flags):
+        levels.append("avx2")
+    if all(re.search(r"\b" + f + r"\b", flags) for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"]):
+        levels.append("avx512vnni")
+    return levels
+
+
+def arena_need(m):
+    rc, out, err = run(["transcribe", "--model", m, "--verbose", sample("kal-timer.wav")])
+    mt = re.search(r"the model needs (\d+)", err)
+    return int(mt.group(1)) if mt else -1
+
+
+def case_bench():
+    """bench --json on a small run: the model's kernels per ISA level vs XNNPACK, e2e RTF, arena and model bytes."""
+    m = image("s2")
+    f = sample("kal-timer.wav")
+    rc, out, err = run(["bench", "--model", m, "--audio", f, "--seconds", "0.5", "--json"])
+    check(rc == 0 and err == "", f"bench --json: rc 0, quiet stderr (rc={rc}, err={err!r})")
+    try:
+        j = json.loads(out)
+    except ValueError:
+        check(False, f"bench --json: one JSON object: {out[:200]!r}")
+        return
+    levels = cpu_levels()
+    check(j.get("isa_levels") == levels, f"bench: ours at every level this CPU runs: {j.get('isa_levels')} vs {levels}")
+    check(j["model"]["bytes"] == os.path.getsize(m), "bench: model bytes == the image file's size")
+    check(j["arena"]["bytes"] == arena_need(m) > 0, f"bench: arena bytes == what transcribe -v says the model needs")
+    beams = j["arena"].get("beam", [])
+    check([b["width"] for b in beams] == [1, 2, 4, 8] and all(a["bytes"] < b["bytes"] for a, b in zip(beams, beams[1:])),
+          f"bench: arena per beam width grows: {beams}")
+    layers, hidden = (int(x) for x in j["model"]["encoder"].split("x"))
+    ks = j.get("kernels")
+    check(isinstance(ks, list) and len(ks) > 0, "bench: kernels array non-empty")
+    ks = ks or []
+    names = [k["name"] for k in ks]
+    want = [f"enc.lstm{i}" for i in range(layers)] + ["ctc", "dec.lstm", "dec.advance", "dec.query", "dec.out",
+                                                        "dec.attention", "dec.logsoftmax"]
+    check(names == want, f"bench: one entry per kernel of the model: {names}")
+    for k in ks:
+        check("speedup_vs_xnnpack" in k, f"bench: {k['name']} has speedup_vs_xnnpack")
+        check(isinstance(k.get("ns_ours"), (int, float)) and k["ns_ours"] > 0, f"bench: {k['name']} ns_ours > 0")
+        if k["name"] != "dec.logsoftmax":
+            check(sorted(k["ns"].keys()) == sorted(levels) and all(v > 0 for v in k["ns"].values()),
+                  f"bench: {k['name']} timed at every level: {k['ns']}")
+            check(k["ns_ours"] == k["ns"][levels[-1]], f"bench: {k['name']} ours = the best level's time")
+    for k in ks:
+        if k["name"].startswith("enc.lstm"):
+            check(k["shape"].startswith(f"H{hidden} "), f"bench: {k['name']} has the model's hidden size: {k['shape']}")
+    built = j["xnnpack"]["built"]
+    for k in ks:
+        s = k["speedup_vs_xnnpack"]
+        if built and k["name"] not in ("dec.attention", "dec.logsoftmax"):
+            ok = isinstance(s, float) and s > 0 and k["ns_xnnpack"] > 0
+            check(ok, f"bench: {k['name']} speedup_vs_xnnpack is a number: {s}")
+            if ok:
+                # (both times are rounded to 0.1 ns in the JSON, the speedup to 0.001)
+                tol = s * (0.051 / k["ns_ours"] + 0.051 / k["ns_xnnpack"]) + 0.0006
+                check(abs(s - k["ns_xnnpack"] / k["ns_ours"]) <= tol,
+                      f"bench: {k['name']} speedup = ns_xnnpack / ns_ours ({s})")
+        else:
+            check(s is None and k["ns_xnnpack"] is None, f"bench: {k['name']} no XNNPACK figure, null not a number: {s}")
+    e = j.get("e2e", {})
+    check(isinstance(e.get("rtf"), float) and e["rtf"] > 0, f"bench: e2e.rtf > 0 ({e.get('rtf')})")
+    check([l["isa"] for l in e.get("levels", [])] == levels, f"bench: e2e per level: {e.get('levels')}")
+    check([l["backend"] for l in e.get("levels", [])] == ["ref"] + ["simd"] * (len(levels) - 1), "bench: e2e backends")
+    check(all(l["rtf"] > 0 and l["audio_s"] >= 0.5 for l in e.get("levels", [])), "bench: each level ran >= --seconds")
+    check(e.get("levels") and e["rtf"] == e["levels"][-1]["rtf"], "bench: e2e.rtf is the best level's")
+    check(e.get("xnnpack", {}).get("rtf", 0) is None, "bench: e2e.xnnpack.rtf is null (no XNNPACK path), not a number")
+    # The encoder stage: timed at every level only when its CTC tokens equal the recognizer's.
+    check(all(isinstance(l.get("encoder_rtf"), float) and 0 < l["encoder_rtf"] for l in e.get("levels", [])),
+          f"bench: encoder_rtf per level, its loop matching the library ({j.get('encoder_note')})")
+    xe = e.get("xnnpack", {})
+    if built:
+        check(isinstance(xe.get("encoder_rtf"), float) and xe["encoder_rtf"] > 0 and
+              0 < xe.get("ctc_token_agreement", 0) <= 1, f"bench: XNNPACK encoder stage timed: {xe}")
+    else:
+        check(xe.get("encoder_rtf", 0) is None and xe.get("ctc_token_agreement", 0) is None,
+              f"bench: no XNNPACK encoder figures without XNNPACK: {xe}")
+
+    # The table: every kernel and level on a terminal-style run.
+    rc, out, err = run(["bench", "--model", m, "--audio", f, "--seconds", "0.2"])
+    check(rc == 0, f"bench table: rc 0 ({err})")
+    check(all(n in out for n in want) and "end to end" in out and "RTF" in out and "arena" in out,
+          f"bench table names every kernel and the e2e RTF: {out!r}")
+    check(all(re.search(r"^(ref|simd)\s+" + l + r"\s+\d", out, re.M) for l in levels), "bench table: a row per level")
+
+    # --backend ref: ours at the scalar level only, no baselines.
+    rc, out, err = run(["bench", "--model", m, "--audio", f, "--seconds", "0.2", "--backend", "ref", "--json"])
+    j = json.loads(out) if rc == 0 else {}
+    check(j.get("isa_levels") == ["scalar"] and [l["isa"] for l in j["e2e"]["levels"]] == ["scalar"],
+          f"bench --backend ref: scalar only ({err})")
+    check(all(k["ns_xnnpack"] is None and k["speedup_vs_xnnpack"] is None for k in j.get("kernels", [])),
+          "bench --backend ref: no XNNPACK figures")
+    rc, out, err = run(["bench", "--model", m, "--audio", f, "--seconds", "0.2", "--backend", "xnnpack", "--json"])
+    if built:
+        j = json.loads(out) if rc == 0 else {}
+        check(rc == 0 and j.get("isa_levels") == [] and j["e2e"]["rtf"] is None,
+              f"bench --backend xnnpack: baselines only ({err})")
+        check(any(k["ns_xnnpack"] for k in j.get("kernels", [])), "bench --backend xnnpack: XNNPACK timed")
+    else:
+        check(rc == 2, "bench --backend xnnpack without XNNPACK: usage error")
+        one_error_line(err, "XNNPACK is not built", what="bench --backend xnnpack")
+
+    # No samples beside the model and no --audio: synthetic audio, still a real RTF.
+    rc, out, err = run(["bench", "--model", m, "--seconds", "0.3", "--backend", "ref", "--json"])
+    e = json.loads(out)["e2e"] if rc == 0 else {}
+    check("synthetic" in e.get("audio", "") and e.get("rtf", 0) > 0 and e["levels"][0]["audio_s"] >= 0.3,
+          f"bench without samples: synthetic audio ({e}, {err})")
+
+    # Bad inputs: one line, non-zero.
+    for args, code, needle in [(["--model", os.path.join(TMP, "none.esm")], 1, "none.esm"),
+                               (["--model", m, "--audio", os.path.join(TMP, "none.wav")], 1, "none.wav"),
+                               (["--model", m, "--backend", "gpu"], 2, "gpu"),
+                               (["--model", m, "--seconds", "0"], 2, "seconds")]:
+        rc, out, err = run(["bench"] + args)
+        check(rc == code and out == "", f"bench {args}: exit {code} (got {rc})")
+        one_error_line(err, needle, what=f"bench {args}")
+
+
+def png_chunks(data):
+    """[(type, body)] of a PNG, checking each chunk's CRC; raises ValueError on a malformed file."""
+    import zlib
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("no PNG signature")
+    pos, chunks = 8, []
+    while pos < len(data):
+        if pos + 12 > len(data):
+            raise ValueError("truncated chunk")
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        typ, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        crc = int.from_bytes(data[pos + 8 + n:pos + 12 + n], "big")
+        if len(body) != n or zlib.crc32(typ + body) != crc:
+            raise ValueError(f"bad chunk {typ!r}")
+        chunks.append((typ, body))
+        pos += 12 + n
+    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
+        raise ValueError("IHDR first and IEND last")
+    return chunks
+
+
+def png_pixels(chunks):
+    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG (unfilters every row)."""
+    import zlib
+    ihdr = chunks[0][1]
+    w, h = int.from_bytes(ihdr[0:4], "big"), int.from_bytes(ihdr[4:8], "big")
+    if ihdr[8:13] != bytes([8, 2, 0, 0, 0]):
+        raise ValueError(f"not 8-bit RGB non-interlaced: {list(ihdr[8:13])}")
+    raw = zlib.decompress(b"".join(b for t, b in chunks if t == b"IDAT"))
+    stride = 3 * w
+    if len(raw) != h * (stride + 1):
+        raise ValueError(f"IDAT holds {len(raw)} bytes, not {h} rows of {stride + 1}")
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        ft, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 3] if i >= 3 else 0
+            b, c = prev[i], prev[i - 3] if i >= 3 else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 255
+            elif ft == 2:
+                line[i] = (line[i] + b) & 255
+            elif ft == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            elif ft != 0:
+                raise ValueError(f"filter type {ft}")
+        rows.append(bytes(line))
+        prev = line
+    return w, h, rows
+
+
+def case_plot():
+    """plot: a valid PNG of the size the tool says, the features it saw, the text transcribe gives; bad inputs."""
+    m = image("s9", "--seed", "9")
+    for name in ["ked-kitchen-lights.wav", "kal-timer.wav"]:
+        f = sample(name)
+        png = os.path.join(TMP, name + ".png")
+        npy = os.path.join(TMP, name + ".npy")
+        rc, out, err = run(["plot", "--model", m, f, "-o", png, "--features", npy])
+        check(rc == 0 and err == "", f"plot {name}: rc 0, quiet stderr ({err!r})")
+        mt = re.match(r"^(.*): wrote (.*) \((\d+)x(\d+) pixels\): ([\d.]+) s, (\d+) frames x (\d+) mel bands, "
+                      r"(\d+) decoder steps( with attention weights)?: \"(.*)\"\n$", out)
+        check(mt is not None, f"plot {name}: one line naming the PNG and its size: {out!r}")
+        if not mt:
+            continue
+        check(mt.group(1) == f and mt.group(2) == png, "plot: the line names the input and the output")
+        with open(png, "rb") as fh:
+            data = fh.read()
+        try:
+            chunks = png_chunks(data)
+            w, h, rows = png_pixels(chunks)
+        except (ValueError, Exception) as e:  # zlib.error too
+            check(False, f"plot {name}: a valid PNG ({e})")
+            continue
+        check((w, h) == (int(mt.group(3)), int(mt.group(4))), f"plot {name}: IHDR {w}x{h} == what the tool says")
+        check(w >= 300 and h >= 200, f"plot {name}: a picture a person can read ({w}x{h})")
+        colours = {r[i:i + 3] for r in rows for i in range(0, len(r), 3)}
+        check(len(colours) > 100, f"plot {name}: a spectrogram's worth of colours ({len(colours)})")
+        # The features: the model's front-end on the whole file (25 ms window, 10 ms hop).
+        n = num_samples(name)
+        frames = int(mt.group(6))
+        check(frames == (n - 400) // 160 + 1, f"plot {name}: {frames} frames for {n} samples")
+        with open(npy, "rb") as fh:
+            nd = fh.read()
+        hl = int.from_bytes(nd[8:10], "little")
+        hdr = nd[10:10 + hl].decode()
+        mels = int(mt.group(7))
+        check(nd[:6] == b"\x93NUMPY" and f"'shape': ({frames}, {mels})" in hdr and "'<i2'" in hdr,
+              f"plot --features: .npy of frames x mels: {hdr!r}")
+        check(len(nd) == 10 + hl + 2 * frames * mels, "plot --features: .npy holds every value")
+        # The same text as transcribe, and window centres only after the audio started.
+        rc, tout, err = run(["transcribe", "--model", m, f])
+        check(mt.group(10) == (plain_texts(tout)[0][1] or "(nothing recognized)"),
+              f"plot {name}: the text is transcribe's ({mt.group(10)!r} vs {tout!r})")
+        # Greedy: the attention weights are replayed and match the decoder's logits bit for bit.
+        check(mt.group(9) is not None, f"plot {name}: attention weights drawn (greedy): {out!r}")
+        check(int(mt.group(8)) >= len(plain_texts(tout)[0][1]), "plot: a decoder step per character at least")
+
+    # Beam search: no attention rows (they are the greedy decoder's), still a valid PNG of the size said.
+    bpng = os.path.join(TMP, "beam.png")
+    rc, out, err = run(["plot", "--model", m, "--beam", "4", sample("kal-timer.wav"), "-o", bpng])
+    mt = re.search(r"\((\d+)x(\d+) pixels\).*decoder steps: ", out)
+    check(rc == 0 and mt is not None, f"plot --beam 4: rc 0, no weights claimed ({out!r}, {err!r})")
+    if mt and os.path.exists(bpng):
+        try:
+            w, h, _ = png_pixels(png_chunks(open(bpng, "rb").read()))
+            check((w, h) == (int(mt.group(1)), int(mt.group(2))), "plot --beam 4: IHDR size == what the tool says")
+        except Exception as e:
+            check(False, f"plot --beam 4: a valid PNG ({e})")
+
+    # .txt features: a header line, then one line of dB values per frame, equal to the .npy / 256.
+    f = sample("kal-timer.wav")
+    txt = os.path.join(TMP, "f.txt")
+    rc, out, err = run(["plot", "--model", m, f, "-o", os.path.join(TMP, "t.png"), "--features", txt])
+    check(rc == 0, f"plot --features .txt: rc 0 ({err})")
+    with open(os.path.join(TMP, "kal-timer.wav.npy"), "rb") as fh:
+        nd = fh.read()
+    hl = int.from_bytes(nd[8:10], "little")
+    vals = [int.from_bytes(nd[i:i + 2], "little", signed=True) for i in range(10 + hl, len(nd), 2)]
+    lines = open(txt).read().splitlines()
+    check(lines[0].startswith("#"), "plot --features .txt: a header line")
+    got = [float(x) for l in lines[1:] for x in l.split()]
+    check(len(got) == len(vals) and all(abs(a - b / 256) <= 0.0005 + 1e-9 for a, b in zip(got, vals)),
+          "plot --features .txt: the same values as the .npy, in dB")
+    check(len(lines) - 1 == len(vals) // int(re.search(r"x (\d+) mel", lines[0]).group(1)),
+          "plot --features .txt: one line per frame")
+
+    # Bad inputs: one line on stderr, non-zero, no PNG left behind.
+    out_png = os.path.join(TMP, "bad.png")
+    for args, code, needle in [([os.path.join(TMP, "none.wav"), "-o", out_png], 1, "none.wav"),
+                               ([f, "-o", os.path.join(TMP, "nodir", "x.png")], 1, "cannot write"),
+                               ([f, "-o", TMP], 1, "cannot write"),
+                               ([f, "-o", out_png, "--features", os.path.join(TMP, "x.bin")], 2, "x.bin"),
+                               ([f, "-o", out_png, "--backend", "gpu"], 2, "gpu"),
+                               ([f], 2, "output"),
+                               ([f, "-o", out_png, "--model", os.path.join(TMP, "none.esm")], 1, "none.esm")]:
+        rc, out, err = run(["plot", "--model", m] + args if "--model" not in args else ["plot"] + args)
+        check(rc == code and out == "", f"plot {args}: exit {code} (got {rc}, out {out!r})")
+        one_error_line(err, needle, what=f"plot {args}")
+    check(not os.path.exists(out_png), "plot: no PNG written on failure")
+    rc, out, err = run(["plot", "--help"])
+    check(rc == 0 and all(n in out for n in ["--output", "--features", "--model", "--backend"]), "plot --help")
+
+
+def case_backend():
+    """--backend ref|simd|xnnpack on transcribe / eval / stream: ref = scalar, simd = the best level."""
+    m = image("s2")
+    files = [sample(s) for s in SAMPLES]
+    levels = cpu_levels()
+    outs = {}
+    for backend, isa in [("ref", "scalar"), ("simd", levels[-1])]:
+        rc, out, err = run(["transcribe", "--model", m, "--verbose", "--backend", backend] + files)
+        check(rc == 0 and f"kernels {isa}" in err, f"--backend {backend}: kernels {isa} ({err!r})")
+        outs[backend] = out
+    check(outs["ref"] == outs["simd"], "--backend ref and simd give the same text")
+    # simd wins over $EARSHOT_ISA; --isa refines it; ref contradicts a SIMD --isa.
+    rc, out, err = run(["transcribe", "--model", m, "-v", "--backend", "simd", files[0]], env={"EARSHOT_ISA": "scalar"})
+    check(rc == 0 and f"kernels {levels[-1]}" in err, f"--backend simd over EARSHOT_ISA=scalar: {err!r}")
+    if len(levels) > 1:
+        rc, out, err = run(["transcribe", "--model", m, "-v", "--backend", "simd", "--isa", levels[1], files[0]])
+        check(rc == 0 and f"kernels {levels[1]}" in err, f"--backend simd --isa {levels[1]}: {err!r}")
+        rc, out, err = run(["transcribe", "--model", m, "--backend", "ref", "--isa", levels[1], files[0]])
+        check(rc == 2, "--backend ref --isa SIMD: usage error")
+        one_error_line(err, "--backend ref", levels[1], what="--backend ref with a SIMD --isa")
+    rc, out, err = run(["transcribe", "--model", m, "--backend", "simd", "--isa", "scalar", files[0]])
+    check(rc == 2, "--backend simd --isa scalar: usage error")
+    one_error_line(err, "--backend simd", what="--backend simd --isa scalar")
+    rc, out, err = run(["transcribe", "--model", m, "--backend", "xnnpack", files[0]])
+    check(rc == 2 and out == "", "--backend xnnpack: usage error (no XNNPACK path in the recognizer, or not built)")
+    one_error_line(err, "--backend xnnpack", "XNNPACK", what="--backend xnnpack")
+    rc, out, err = run(["transcribe", "--model", m, "--backend", "gpu", files[0]])
+    check(rc == 2, "--backend gpu: usage error")
+    one_error_line(err, "gpu", what="--backend gpu")
+    # eval and stream take it too.
+    rc, out, err = run(["eval", "--model", m, "--json", "--backend", "ref", os.path.join(A.samples, "manifest.jsonl")])
+    check(rc == 0 and json.loads(out)["utterances"] == 3, f"eval --backend ref ({err})")
+    rc, out, err = stream(m, pcm_of(SAMPLES[0]), None, ["--backend", "ref"])
+    rc2, out2, err2 = stream(m, pcm_of(SAMPLES[0]), None, ["--backend", "simd"])
+    check(rc == 0 and rc2 == 0 and out == out2 and out.strip(), f"stream --backend ref and simd: the same text ({err})")
+    rc, out, err = run(["stream", "--model", m, "--backend", "xnnpack"], input_bytes=pcm_of(SAMPLES[0]))
+    check(rc == 2, "stream --backend xnnpack: usage error")
+    one_error_line(err, "XNNPACK", what="stream --backend xnnpack")
+
+
+def shipped_model():
+    m = os.path.join(os.path.dirname(A.samples), "en-small.esm")
+    check(os.path.exists(m), f"the shipped model {m} exists")
+    return m
+
+
+def case_utterances():
+    """The shipped model on a recording of several commands with pauses: one utterance per command, each
+    recognized as the command alone is; silence and noise alone give no text."""
+    m = shipped_model()
+    rc, out, err = run(["transcribe", "--model", m, "--json"] + [sample(s) for s in SAMPLES])
+    alone = [o["text"] for o in json_lines(out, "alone")]  # for the message (leading silence changes a weak model's text)
+    silence = b"\0\0" * 19200  # 1.2 s
+    path = os.path.join(TMP, "three.wav")
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(silence + silence.join(pcm_of(s) for s in SAMPLES) + silence)
+    rc, out, err = run(["transcribe", "--model", m, "--json", path])
+    check(rc == 0, f"three commands: rc 0 ({err})")
+    o = json_lines(out, "three")[0]
+    texts = [u["text"] for u in o["utterances"]]
+    # Where each recording lies in the long one; its utterance must lie there too (attention times, +-0.3 s).
+    spans, t = [], 1.2
+    for name in SAMPLES:
+        d = num_samples(name) / 16000
+        spans.append((t, t + d))
+        t += d + 1.2
+    us = o["utterances"]
+    check(len(us) == 3 and all(a - 0.3 <= u["start"] < u["end"] <= b + 0.3 for u, (a, b) in zip(us, spans)),
+          f"three commands with pauses: one utterance each, inside its recording: {[(u['start'], u['end']) for u in us]} "
+          f"vs {spans}: {texts} (alone: {alone})")
+    # The stream gives the same utterances.
+    rc, sout, err = stream(m, silence + silence.join(pcm_of(s) for s in SAMPLES) + silence, [3200], ["--json"])
+    fins = [x["final"] for x in json_lines(sout, "stream three") if "final" in x]
+    check(fins == texts, f"stream: the same utterances as transcribe: {fins}")
+    # Nothing from silence or from noise alone.
+    rng = random.Random(5)
+    for name, data in [("silence", silence * 3),
+                       ("noise", b"".join(struct.pack("<h", int(rng.gauss(0, 600))) for _ in range(48000)))]:
+        p = os.path.join(TMP, name + ".wav")
+        with wave.open(p, "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+            w.writeframes(data)
+        rc, out, err = run(["transcribe", "--model", m, "--json", p])
+        o = json_lines(out, name)[0]
+        check(rc == 0 and o["text"] == "" and o["utterances"] == [], f"{name} alone: no text ({o['text']!r})")
+
+
+def case_reject():
+    """--reject: with a grammar, a phrase below the threshold is no match; its confidence is still reported."""
+    m = shipped_model()
+    files = [sample(s) for s in SAMPLES]
+    gp = os.path.join(TMP, "phrases.txt")
+    with open(gp, "w") as fh:
+        fh.write("turn on the kitchen lights\nset a timer for ten minutes\ngo forward two meters and turn left\n")
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", "0"] + files)
+    kept = json_lines(out, "reject 0")
+    check(rc == 0 and all(not o["no_match"] and o["text"] for o in kept), "--reject 0: every file gets a phrase")
+    for o in kept:
+        c = o["confidence"]
+        for thr, rejected in [(max(0.0, c - 0.01), False), (min(1.0, c + 0.01), True)]:
+            rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", str(thr), o["file"]])
+            r = json_lines(out, "reject")[0]
+            check(r["no_match"] == rejected and (r["text"] == "") == rejected and r["confidence"] == c,
+                  f"--reject {thr} on {o['file']} (confidence {c}): rejected {rejected}: {r['text']!r}")
+    rc, out, err = run(["transcribe", "--model", m, "--grammar", gp, "--reject", "1"] + files)
+    check(all(t == "<no match>" for _, t in plain_texts(out)), "--reject 1: plain output says <no match>")
+    rc, out, err = run(["transcribe", "--model", m, "--reject", "1.5", files[0]])
+    check(rc == 2, "--reject above 1: usage error")
 
 
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}

@@ -171,7 +171,8 @@ std::vector<int16_t> features_of(const Model& m, const std::vector<int16_t>& pcm
 
 // ---------------------------------------------------------------- reference
 
-Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa isa, uint32_t max_chars) {
+Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa isa, uint32_t max_chars,
+                        uint32_t endpoint_ms) {
   const ModelHparams& hp = m.hparams();
   const ModelTensors& t = m.tensors();
   const uint32_t M = hp.n_mels, H = hp.enc_hidden, Hd = hp.dec_hidden, E = hp.dec_embed, V = hp.vocab_size;
@@ -179,7 +180,8 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   Trace tr;
 
   // Steps 1-3 over the whole input.
-  const size_t T = feats.size() / M, N = T / hp.stack;
+  const size_t T = feats.size() / M;
+  size_t N = T / hp.stack;
   std::vector<std::vector<int8_t>> h(hp.enc_layers, std::vector<int8_t>(H));
   std::vector<std::vector<int16_t>> c(hp.enc_layers, std::vector<int16_t>(H));
   std::vector<int8_t> x(hp.stack * M);
@@ -215,6 +217,20 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   for (size_t n = 0; n < N; ++n)
     if (tr.ctc_tokens[n] != 0) { tr.onset = static_cast<int64_t>(n); break; }
   if (tr.onset < 0) return tr;
+  // End of utterance on silence (RecognizerConfig::endpoint_ms): the input
+  // ends at the frame completing a run of E blank CTC frames after the onset.
+  {
+    const uint64_t ms = endpoint_ms ? endpoint_ms : kDefaultEndpointMs, fs = m.encoder_frame_samples();
+    const uint64_t E = std::max<uint64_t>(1, (ms * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+    uint64_t run = 0;
+    for (size_t n = static_cast<size_t>(tr.onset) + 1; n < N; ++n) {
+      run = tr.ctc_tokens[n] == 0 ? run + 1 : 0;
+      if (run >= E) {
+        N = n + 1;
+        break;
+      }
+    }
+  }
   const uint32_t limit = max_chars ? max_chars : hp.max_chars;
   const int64_t W = hp.half_window;
   int64_t p = std::max<int64_t>(0, tr.onset - hp.onset_back) * 256;

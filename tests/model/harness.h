@@ -68,8 +68,9 @@ std::vector<int16_t> features_of(const Model& m, const std::vector<int16_t>& pcm
 
 // MODEL.md's algorithm written plainly: encode every frame, keep them all,
 // then decode greedily over the full sequence (no ring, no waiting). Uses the
-// given ISA's kernels.
-Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, kernels::Isa isa, uint32_t max_chars = 0);
+// given ISA's kernels. The endpoint rule ends the input early (0: the default).
+Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, kernels::Isa isa, uint32_t max_chars = 0,
+                        uint32_t endpoint_ms = 0);
 
 // tests/golden/<name>.pcm
 std::vector<int16_t> golden_pcm(const char* name);

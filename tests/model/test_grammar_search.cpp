@@ -1,6 +1,7 @@
 // Grammar-constrained decoding: whatever the model would say, the text is a
 // phrase of the grammar or nothing (no_match), on random models that freely
 // emit junk; the constraint is set between utterances only.
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,17 @@ namespace {
 struct Run {
   std::string text;
   bool no_match = false, final = false;
+  int32_t score = 0, confidence = 0;
 };
 
-Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm, uint32_t max_chars = 0) {
+// reject_q15 = 1: no out-of-grammar rejection (these tests are about the constraint).
+Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm, uint32_t max_chars = 0,
+              uint32_t reject_q15 = 1, uint32_t beam = 0) {
   Error err;
   RecognizerConfig cfg;
   cfg.max_chars = max_chars;
+  cfg.reject_q15 = reject_q15;
+  cfg.beam = beam;
   const size_t bytes = Recognizer::arena_size(m, cfg, err);
   std::vector<uint64_t> arena(bytes / 8 + 1);
   Recognizer* r = Recognizer::create(m, cfg, arena.data(), bytes, err);
@@ -31,7 +37,7 @@ Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm,
   REQUIRE(r->push(pcm.data(), pcm.size(), err) == EARSHOT_OK);
   REQUIRE(r->finish(err) == EARSHOT_OK);
   const RecognizerResult res = r->result();
-  return {res.text, res.no_match, res.is_final};
+  return {res.text, res.no_match, res.is_final, res.score_q10, res.confidence_q15};
 }
 
 
@@ -100,4 +106,53 @@ TEST_CASE("the grammar is set between utterances only") {
   r->reset();
   CHECK(r->set_grammar(c.g, err) == EARSHOT_OK);
   CHECK(r->set_grammar(nullptr, err) == EARSHOT_OK);
+}
+
+TEST_CASE("out-of-grammar rejection: below the threshold the phrase is no match, its confidence kept") {
+  const char* kPhrases = "turn on the lights\nturn off the lights\nset a timer\nstop\nyes\nno\n";
+  int checked = 0;
+  for (uint64_t seed : {2u, 3u, 5u, 7u, 11u}) {
+    RandomModelSpec spec = RandomModelSpec::tiny();
+    spec.seed = seed;
+    OpenModel om(spec);
+    Compiled c(om.model, kPhrases);
+    for (const char* sig : {"speech", "chirp", "noise"}) {
+      for (uint32_t beam : {0u, 3u}) {
+        const auto pcm = golden_pcm(sig);
+        const Run open = recognize(om.model, c.g, pcm, 0, 1, beam);
+        if (open.text.empty()) continue;
+        INFO("seed " << seed << " " << sig << " beam " << beam << ": '" << open.text << "' confidence "
+                     << open.confidence);
+        const uint32_t n = static_cast<uint32_t>(open.text.size());
+        CHECK(open.confidence == confidence_q15(open.score, n + 1));
+        CHECK(open.confidence > 0);
+        // At the confidence: kept; one step above: rejected, with the same score and confidence.
+        const Run at = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.confidence), beam);
+        CHECK(at.text == open.text);
+        CHECK_FALSE(at.no_match);
+        const Run above = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.confidence) + 1, beam);
+        CHECK(above.no_match);
+        CHECK(above.text.empty());
+        CHECK(above.final);
+        CHECK(above.score == open.score);
+        CHECK(above.confidence == open.confidence);
+        // Free text is never rejected, whatever the threshold.
+        const Run free_run = recognize(om.model, nullptr, pcm, 0, 32768, beam);
+        CHECK_FALSE(free_run.no_match);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 5);
+}
+
+TEST_CASE("confidence: the geometric mean of the probabilities, in integers") {
+  CHECK(confidence_q15(0, 1) == 32768);
+  CHECK(confidence_q15(0, 0) == 0);
+  // exp(-1) = 0.36788 -> 12055 in Q15 (within a unit of rounding)
+  CHECK(std::abs(confidence_q15(-1024 * 3, 3) - 12055) <= 1);
+  CHECK(std::abs(confidence_q15(-710, 1) - 16381) <= 1);  // exp(-710/1024) = 0.49989
+  CHECK(confidence_q15(-100000, 1) == 0);
+  CHECK(confidence_q15(-4, 10) == 32768);  // a mean of 0.4 rounds to 0
+  CHECK(confidence_q15(-5, 10) == confidence_q15(-1, 1));  // 0.5 rounds up
 }

@@ -74,15 +74,35 @@ int run(const Options& o) {
   size_t have = 0;  // bytes in buf (0 or 1 carried over: half a sample)
   uint64_t samples = 0;
   std::string shown;  // the partial text last shown
-  bool final_done = false;
   earshot_status st;
 
-  auto emit_final = [&](const earshot_result& r) {
-    const Transcript t = copy_result(r);
+  uint32_t finals = 0;
+  // One line per finished utterance; an utterance with nothing decoded (the
+  // end of input in silence) writes nothing unless it is the only one.
+  auto emit_final = [&](bool last) -> bool {
+    Transcript t;
+    std::string why;
+    if (!copy_result(rec, info, t, why)) {
+      std::fprintf(stderr, "earshot stream: %s\n", why.c_str());
+      return false;
+    }
+    if (t.segments.empty() && !(last && finals == 0)) {
+      if (live && !shown.empty()) std::printf("\r\033[K");
+      shown.clear();
+      return true;
+    }
+    ++finals;
     if (o.json) {
       ojson j;
       j["final"] = t.text;
+      j["utterance"] = finals - 1;
+      j["confidence"] = confidence_value(t.confidence_q15);
       if (o.model.constrained()) j["no_match"] = t.no_match;
+      auto words = ojson::array();
+      for (const auto& w : t.words)
+        words.push_back({{"word", w.text}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0},
+                         {"confidence", confidence_value(w.confidence_q15)}});
+      j["words"] = std::move(words);
       j["tokens"] = t.token_frames.size();
       j["encoder_frames"] = t.encoder_frames;
       auto times = ojson::array();
@@ -93,7 +113,8 @@ int run(const Options& o) {
       std::printf(live ? "\r\033[K%s\n" : "%s\n", t.no_match ? kNoMatch : t.text.c_str());
     }
     std::fflush(stdout);
-    final_done = true;
+    shown.clear();
+    return true;
   };
   auto show_partial = [&](const earshot_result& r) {
     if (shown.size() == r.num_tokens && shown.compare(0, shown.size(), r.text, r.num_tokens) == 0) return;
@@ -129,30 +150,37 @@ int run(const Options& o) {
     if (have & 1) buf[0] = buf[have - 1];
     have &= 1;
     samples += count;
-    if (final_done || count == 0) continue;  // one utterance per stream for now: the rest is read, not decoded
-    if ((st = earshot_push(rec, pcm.get(), count)) != EARSHOT_OK) {
-      std::fprintf(stderr, "earshot stream: %s\n", api_error("earshot_push", st).c_str());
-      return kExitFailure;
+    // Utterance after utterance: push_some stops where one ends.
+    for (size_t off = 0; off < count;) {
+      size_t k = 0;
+      if ((st = earshot_push_some(rec, pcm.get() + off, count - off, &k)) != EARSHOT_OK) {
+        std::fprintf(stderr, "earshot stream: %s\n", api_error("earshot_push_some", st).c_str());
+        return kExitFailure;
+      }
+      off += k;
+      earshot_result r{};
+      earshot_get_result(rec, &r);
+      if (!r.is_final) {
+        show_partial(r);
+        continue;
+      }
+      if (!emit_final(false)) return kExitFailure;
+      if ((st = earshot_next_utterance(rec)) != EARSHOT_OK) {
+        std::fprintf(stderr, "earshot stream: %s\n", api_error("earshot_next_utterance", st).c_str());
+        return kExitFailure;
+      }
     }
-    earshot_result r{};
-    earshot_get_result(rec, &r);
-    if (r.is_final) emit_final(r);
-    else show_partial(r);
   }
   if (samples == 0) {
     if (live && !shown.empty()) std::printf("\n");
     std::fprintf(stderr, "earshot stream: no audio on standard input\n");
     return kExitFailure;
   }
-  if (!final_done) {
-    if ((st = earshot_finish(rec)) != EARSHOT_OK) {
-      std::fprintf(stderr, "earshot stream: %s\n", api_error("earshot_finish", st).c_str());
-      return kExitFailure;
-    }
-    earshot_result r{};
-    earshot_get_result(rec, &r);
-    emit_final(r);
+  if ((st = earshot_finish(rec)) != EARSHOT_OK) {
+    std::fprintf(stderr, "earshot stream: %s\n", api_error("earshot_finish", st).c_str());
+    return kExitFailure;
   }
+  if (!emit_final(true)) return kExitFailure;
   if (have) {
     std::fprintf(stderr, "earshot stream: input ended inside a sample (odd byte count); the last byte was ignored\n");
     status = kExitFailure;
@@ -167,8 +195,8 @@ Runner add_stream(CLI::App& app) {
   auto* sub = app.add_subcommand("stream", "Recognize raw 16 kHz s16le PCM from standard input as it arrives");
   add_model_options(sub, o->model);
   sub->add_flag("--json", o->json,
-                "JSON lines: {\"partial\": text} as it grows, then {\"final\": text, [no_match,] tokens, "
-                "encoder_frames, token_times}");
+                "JSON lines: {\"partial\": text} as it grows, then per utterance {\"final\": text, utterance, "
+                "confidence, [no_match,] words, tokens, encoder_frames, token_times}");
   sub->add_option("--read-size", o->read_size, "Bytes per read from standard input (any size gives the same text)")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   sub->footer(
@@ -176,9 +204,9 @@ Runner add_stream(CLI::App& app) {
       "  arecord -f S16_LE -r 16000 -c 1 -t raw | earshot stream\n"
       "  sox in.wav -t raw -r 16000 -c 1 -b 16 -e signed -L - | earshot stream --json\n"
       "On a terminal the partial text is updated in place; piped, only final lines are written (all with --json).\n"
-      "For now a stream is one utterance: its final line comes when the decoder ends it (end token or\n"
-      "character limit) or at end of input (or Ctrl-C); input after that is read but not decoded.\n"
-      "End-of-utterance detection (several utterances per stream) comes later with lib/decoder.\n"
+      "A stream is any number of utterances: each final line comes when the decoder ends one (end token,\n"
+      "--endpoint-ms of silence, or the character limit) or at end of input (or Ctrl-C). Memory is\n"
+      "constant however long it runs; times count from the start of the stream.\n"
       "Exit: 0 ok, 1 no audio, a read error, a stray odd byte at the end or a model failure, 2 usage.");
   return [o] { return run(*o); };
 }

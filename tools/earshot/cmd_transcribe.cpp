@@ -30,6 +30,7 @@ struct Options {
   std::vector<std::string> inputs;
   bool json = false, srt = false;
   std::string srt_dir;
+  uint32_t nbest = 0;  // --nbest K: that many alternatives in --json (beam width at least K)
 };
 
 // File extensions libsndfile reads (its major formats, "raw" excepted: headerless PCM
@@ -140,27 +141,46 @@ std::string make_srt(const Transcript& t, const earshot_model_info& info) {
 }
 
 nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, const earshot_model_info& info,
-                               bool constrained, bool with_nbest) {
-  nlohmann::ordered_json j;
+                               bool constrained, uint32_t nbest) {
+  using ojson = nlohmann::ordered_json;
+  ojson j;
   j["file"] = file;
   j["text"] = t.text;
+  j["confidence"] = confidence_value(t.confidence_q15);
   if (constrained) j["no_match"] = t.no_match;
+  auto words = ojson::array();
+  for (const auto& w : t.words)
+    words.push_back({{"word", w.text}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0},
+                     {"confidence", confidence_value(w.confidence_q15)}});
+  j["words"] = std::move(words);
+  auto segs = ojson::array();
+  for (const auto& g : t.segments) {
+    ojson e{{"text", g.text}, {"start", g.start_ms / 1000.0}, {"end", g.end_ms / 1000.0},
+            {"confidence", confidence_value(g.confidence_q15)}};
+    if (constrained) e["no_match"] = g.no_match;
+    segs.push_back(std::move(e));
+  }
+  j["utterances"] = std::move(segs);
   j["tokens"] = t.token_frames.size();
   j["rtf"] = t.audio_s > 0 ? std::round(t.compute_s / t.audio_s * 1e6) / 1e6 : 0.0;
   j["encoder_frames"] = t.encoder_frames;
-  auto times = nlohmann::ordered_json::array();
+  auto times = ojson::array();
   for (uint32_t f : t.token_frames) times.push_back(token_time(info, f));
   j["token_times"] = std::move(times);
-  if (with_nbest) {  // --beam N: the alternatives, best first, log-probability in nats
-    auto nb = nlohmann::ordered_json::array();
-    for (const auto& a : t.nbest) nb.push_back({{"text", a.text}, {"logprob", a.score_q10 / 1024.0}});
+  if (nbest) {  // the alternatives, best first, log-probability in nats
+    auto nb = ojson::array();
+    for (const auto& a : t.nbest) {
+      if (nb.size() == nbest) break;
+      nb.push_back({{"text", a.text}, {"logprob", a.score_q10 / 1024.0}, {"confidence", confidence_value(a.confidence_q15)}});
+    }
     j["nbest"] = std::move(nb);
   }
   return j;
 }
 
-int run(const Options& o) {
+int run(Options o) {
   std::string why;
+  if (o.nbest > o.model.beam) o.model.beam = o.nbest;
   if (!select_isa(o.model.isa, why)) {
     std::fprintf(stderr, "earshot transcribe: %s\n", why.c_str());
     return kExitUsage;
@@ -210,7 +230,7 @@ int run(const Options& o) {
       continue;
     }
     if (o.json) {
-      std::printf("%s\n", to_json(path, t, info, o.model.constrained(), o.model.beam > 1).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", to_json(path, t, info, o.model.constrained(), o.nbest ? o.nbest : (o.model.beam > 1 ? o.model.beam : 0)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (o.srt && o.srt_dir.empty()) {
       std::fputs(make_srt(t, info).c_str(), stdout);
     } else if (o.srt) {
@@ -243,15 +263,19 @@ int run(const Options& o) {
 
 Runner add_transcribe(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  auto* sub = app.add_subcommand("transcribe", "Transcribe audio files (the device code path, greedy decoding)");
+  auto* sub = app.add_subcommand("transcribe", "Transcribe audio files (the device code path)");
   sub->add_option("inputs", o->inputs,
                   "Audio files (any format libsndfile reads; resampled to 16 kHz mono), folders (their audio files, "
                   "sorted, not recursive) or '-' for standard input")
       ->required();
   add_model_options(sub, o->model);
   auto* json = sub->add_flag("--json", o->json,
-                             "JSON lines: file, text, no_match (with a grammar), tokens, rtf, encoder_frames, nbest (with --beam), "
-                             "token_times (seconds per character)");
+                             "JSON lines: file, text, confidence, no_match (with a grammar), words (word, start, end, "
+                             "confidence), utterances, tokens, rtf, encoder_frames, token_times (seconds per character), "
+                             "nbest (with --beam)");
+  sub->add_option("--nbest", o->nbest, "With --json: up to K alternatives (beam search of width at least K)")
+      ->check(CLI::Range(1u, 8u))
+      ->needs(json);
   auto* srt = sub->add_flag("--srt", o->srt, "SubRip subtitles (to stdout, or one NAME.srt per input with -o DIR)");
   json->excludes(srt);
   sub->add_option("-o,--output-dir", o->srt_dir, "With --srt: write NAME.srt files into this folder")
@@ -262,8 +286,10 @@ Runner add_transcribe(CLI::App& app) {
       "token_times are the decoder's attention position for each character (encoder frames of 30 ms).\n"
       "SRT cues: words filled into lines of at most 42 characters; a cue runs from its first character's\n"
       "time to the next cue's (the last: +0.5 s, at most to the end of the audio).\n"
-      "Decoding is greedy (with --grammar/--words: the best character the grammar allows at each step);\n"
-      "beam search, n-best, confidences and word timings come later (lib/decoder).\n"
+      "A file may hold several utterances: each ends at the end token or after --endpoint-ms of silence,\n"
+      "and the text joins them. Confidence: geometric-mean probability of the characters (0..1); word\n"
+      "times come from the decoder's attention positions.\n"
+      "Decoding is greedy, or beam search with --beam N (n-best in --json for a single utterance).\n"
       "Exit: 0 ok, 1 an input or the model failed (one line each on stderr; other inputs still run), 2 usage.");
   return [o] { return run(*o); };
 }

@@ -13,5 +13,7 @@ Runner add_transcribe(CLI::App& app);  // cmd_transcribe.cpp
 Runner add_stream(CLI::App& app);      // cmd_stream.cpp
 Runner add_eval(CLI::App& app);        // cmd_eval.cpp
 Runner add_features(CLI::App& app);    // cmd_features.cpp
+Runner add_bench(CLI::App& app);       // cmd_bench.cpp
+Runner add_plot(CLI::App& app);        // cmd_plot.cpp
 
 }  // namespace earshot::cli

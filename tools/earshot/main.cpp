@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Model: --model M.esm, else $EARSHOT_MODEL, else models/en-small.esm of this checkout.\n"
       "Kernels: --isa or $EARSHOT_ISA (scalar|avx2|avx512vnni on x86-64); every level gives the same text.\n"
+      "  --backend ref|simd|xnnpack: the scalar reference, the best SIMD level, XNNPACK (bench only for now).\n"
       "Exit codes: 0 ok, 1 an input (or the model) failed, one line each on stderr, 2 usage error.\n"
       "Run 'earshot SUBCOMMAND --help' for each subcommand.");
   std::map<CLI::App*, earshot::cli::Runner> runners;
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   add(earshot::cli::add_stream);
   add(earshot::cli::add_eval);
   add(earshot::cli::add_features);
+  add(earshot::cli::add_bench);
+  add(earshot::cli::add_plot);
   if (argc > 1 && argv[1][0] != '-') {  // CLI11 would only say "a subcommand is required"
     std::string names;
     bool known = false;

@@ -78,6 +78,13 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 22));
   sub->add_option("--isa", o.isa, "Force the kernels' instruction-set level (default $EARSHOT_ISA, else the best)")
       ->check(CLI::IsMember({"scalar", "avx2", "avx512vnni", "neon", "neondot"}));
+  sub->add_option("--backend", o.backend,
+                  "Kernels: ref (scalar reference), simd (best ISA level; the default) or xnnpack (where built)")
+      ->check(CLI::IsMember({"ref", "simd", "xnnpack"}));
+  sub->parse_complete_callback([&o] {
+    std::string why;
+    if (!resolve_backend(o, why)) throw CLI::ValidationError("--backend " + o.backend, why);
+  });
   auto* g = sub->add_option("-g,--grammar", o.grammar,
                              "Constrain the text to a grammar: a phrase list (one phrase a line) or JSGF (file starts "
                              "with #JSGF); see lib/decoder/GRAMMAR.md");
@@ -85,6 +92,12 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   g->excludes(w);
   sub->add_option("--beam", o.beam, "Beam width: 1 greedy (default), 2..8 beam search (more arena, n-best)")
       ->check(CLI::Range(1u, 8u));
+  sub->add_option("--endpoint-ms", o.endpoint_ms,
+                  "End an utterance after this much silence once speech started (default 900; a file may hold several)")
+      ->check(CLI::Range(1u, 60000u));
+  sub->add_option("--reject", o.reject,
+                  "With --grammar/--words: 'no match' below this confidence (0..1; default: calibrated, models/README.md)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("-v,--verbose", o.verbose, "Say on stderr which model, arena size and kernel level run");
 }
 
@@ -127,6 +140,10 @@ bool OpenModel::open(const ModelOptions& o, std::string& why) {
 bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why) {
   earshot_recognizer_config cfg{};
   cfg.beam = o.beam;
+  cfg.endpoint_ms = o.endpoint_ms;
+  // A threshold of 0 would mean "the default" to the C API: 1 (of 32768) rejects nothing.
+  if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
+  info_ = &m.info();
   earshot_status st = earshot_arena_size(m.handle(), &cfg, &needed_);
   if (st != EARSHOT_OK) return why = api_error("earshot_arena_size", st), false;
   const size_t budget = o.arena_kb ? static_cast<size_t>(o.arena_kb) * 1024 : needed_;
@@ -197,37 +214,152 @@ bool select_isa(const std::string& isa, std::string& why) {
   return true;
 }
 
+bool xnnpack_built() {
+#if defined(EARSHOT_HAVE_XNNPACK)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool resolve_backend(ModelOptions& o, std::string& why) {
+  if (o.backend.empty()) return true;
+  if (o.backend == "ref") {
+    if (!o.isa.empty() && o.isa != "scalar")
+      return why = "runs the scalar reference kernels, --isa " + o.isa + " contradicts it", false;
+    o.isa = "scalar";
+    return true;
+  }
+  if (o.backend == "simd") {
+    if (o.isa == "scalar") return why = "--isa scalar is the reference (--backend ref), not a SIMD level", false;
+    if (o.isa.empty()) o.isa = kernels::isa_name(kernels::isa_best());
+    return true;
+  }
+  if (o.backend == "xnnpack") {
+    if (!xnnpack_built())
+      return why = "XNNPACK is not built into this earshot (libxnnpack-dev was not found when it was configured)",
+             false;
+    return why = "the recognizer has no XNNPACK path yet (its kernels are chosen by ISA level only); "
+                 "'earshot bench' times XNNPACK on this model's shapes",
+           false;
+  }
+  return why = "expected ref, simd or xnnpack", false;
+}
+
 const char* active_isa_name() { return kernels::isa_name(kernels::isa_active()); }
 
-Transcript copy_result(const earshot_result& r) {
-  Transcript t;
+double confidence_value(int32_t q15) { return static_cast<double>((int64_t{q15} * 10000 + 16384) >> 15) / 10000.0; }
+
+bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transcript& t, std::string& why) {
+  earshot_result r{};
+  earshot_status st = earshot_get_result(rec, &r);
+  if (st != EARSHOT_OK) return why = api_error("earshot_get_result", st), false;
+  t = Transcript{};
   t.text.assign(r.text, r.num_tokens);
   t.token_frames.assign(r.token_frames, r.token_frames + r.num_tokens);
   t.encoder_frames = r.encoder_frames;
   t.is_final = r.is_final != 0;
   t.no_match = r.no_match != 0;
   t.score_q10 = r.score_q10;
-  return t;
-}
-
-bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why) {
-  earshot_recognizer* rec = s.rec();
-  earshot_status st = earshot_reset(rec);
-  if (st != EARSHOT_OK) return why = api_error("earshot_reset", st), false;
-  const double t0 = now_seconds();
-  if ((st = earshot_push(rec, pcm.data(), pcm.size())) != EARSHOT_OK) return why = api_error("earshot_push", st), false;
-  if ((st = earshot_finish(rec)) != EARSHOT_OK) return why = api_error("earshot_finish", st), false;
-  const double t1 = now_seconds();
-  earshot_result r{};
-  if ((st = earshot_get_result(rec, &r)) != EARSHOT_OK) return why = api_error("earshot_get_result", st), false;
-  out = copy_result(r);
+  t.confidence_q15 = r.confidence_q15;
+  for (uint32_t i = 0; i < r.num_words; ++i) {
+    earshot_word w{};
+    if ((st = earshot_get_word(rec, i, &w)) != EARSHOT_OK) return why = api_error("earshot_get_word", st), false;
+    t.words.push_back({t.text.substr(w.first_char, w.num_chars), w.start_ms, w.end_ms, w.confidence_q15});
+  }
   for (uint32_t i = 0; i < r.num_nbest; ++i) {
     const char* text = nullptr;
     int32_t score = 0;
-    if ((st = earshot_get_nbest(rec, i, &text, &score, nullptr)) != EARSHOT_OK)
+    uint32_t n = 0;
+    if ((st = earshot_get_nbest(rec, i, &text, &score, &n)) != EARSHOT_OK)
       return why = api_error("earshot_get_nbest", st), false;
-    out.nbest.push_back({text, score});
+    t.nbest.push_back({text, score, earshot_confidence_q15(score, n + 1)});
   }
+  if (!t.text.empty() || t.no_match) {
+    Transcript::Segment seg;
+    seg.text = t.text;
+    seg.no_match = t.no_match;
+    seg.score_q10 = t.score_q10;
+    seg.confidence_q15 = t.confidence_q15;
+    seg.tokens = r.num_tokens;
+    const double ms_per_frame = 1000.0 * info.encoder_frame_samples / info.sample_rate_hz;
+    if (!t.words.empty()) {
+      seg.start_ms = t.words.front().start_ms;
+      seg.end_ms = t.words.back().end_ms;
+    } else {  // rejected: when the utterance ended
+      seg.start_ms = seg.end_ms = static_cast<uint32_t>(r.encoder_frames * ms_per_frame);
+    }
+    t.segments.push_back(seg);
+  }
+  return true;
+}
+
+namespace {
+
+// Appends one utterance to the file's transcript.
+void append(Transcript& all, Transcript&& u) {
+  if (!u.text.empty()) {
+    if (!all.text.empty()) {
+      all.text += ' ';
+      all.token_frames.push_back(u.token_frames.front());  // the joining space: where the next one starts
+    }
+    all.text += u.text;
+    all.token_frames.insert(all.token_frames.end(), u.token_frames.begin(), u.token_frames.end());
+    all.words.insert(all.words.end(), u.words.begin(), u.words.end());
+  }
+  all.segments.insert(all.segments.end(), u.segments.begin(), u.segments.end());
+  all.nbest = std::move(u.nbest);  // meaningful with one utterance; see recognize()
+  all.encoder_frames = u.encoder_frames;
+}
+
+}  // namespace
+
+bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why) {
+  earshot_recognizer* rec = s.rec();
+  const earshot_model_info& info = *s.info();
+  earshot_status st = earshot_reset(rec);
+  if (st != EARSHOT_OK) return why = api_error("earshot_reset", st), false;
+  out = Transcript{};
+  size_t nbest_segments = 0;
+  Transcript u;
+  const double t0 = now_seconds();
+  for (size_t off = 0; off < pcm.size();) {
+    size_t k = 0;
+    if ((st = earshot_push_some(rec, pcm.data() + off, pcm.size() - off, &k)) != EARSHOT_OK)
+      return why = api_error("earshot_push_some", st), false;
+    off += k;
+    if (!copy_result(rec, info, u, why)) return false;
+    if (!u.is_final) continue;  // all samples taken, the utterance goes on
+    nbest_segments += !u.nbest.empty();
+    append(out, std::move(u));
+    if ((st = earshot_next_utterance(rec)) != EARSHOT_OK) return why = api_error("earshot_next_utterance", st), false;
+  }
+  if ((st = earshot_finish(rec)) != EARSHOT_OK) return why = api_error("earshot_finish", st), false;
+  const double t1 = now_seconds();
+  if (!copy_result(rec, info, u, why)) return false;
+  nbest_segments += !u.nbest.empty();
+  append(out, std::move(u));
+  if (nbest_segments != 1) out.nbest.clear();  // an n-best list of a whole multi-utterance file is not kept
+  out.is_final = true;
+  // The file's score and confidence: of all the characters (and end tokens) of
+  // its utterances with text; with none, the best rejected one's (what the
+  // grammar's nearest phrase scored).
+  int64_t score = 0;
+  uint32_t count = 0;
+  bool any_match = false, any_rejected = false;
+  for (const auto& seg : out.segments) {
+    any_match = any_match || !seg.no_match;
+    any_rejected = any_rejected || seg.no_match;
+    if (seg.no_match) continue;
+    score += seg.score_q10;
+    count += seg.tokens + 1;
+  }
+  out.score_q10 = static_cast<int32_t>(std::max<int64_t>(INT32_MIN, score));
+  out.confidence_q15 = count ? earshot_confidence_q15(out.score_q10, count) : 0;
+  if (!count)
+    for (const auto& seg : out.segments)
+      if (seg.confidence_q15 >= out.confidence_q15) out.score_q10 = seg.score_q10, out.confidence_q15 = seg.confidence_q15;
+  out.no_match = any_rejected && !any_match;
   out.compute_s = t1 - t0;
   out.audio_s = static_cast<double>(pcm.size()) / sample_rate;
   return true;

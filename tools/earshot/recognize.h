@@ -18,10 +18,13 @@ struct ModelOptions {
   std::string model;     // empty: $EARSHOT_MODEL, then models/en-small.esm of this checkout
   uint64_t arena_kb = 0; // 0: exactly earshot_arena_size() (what the firmware reserves)
   std::string isa;       // empty: $EARSHOT_ISA, then the best level this CPU runs
+  std::string backend;   // --backend ref|simd|xnnpack (resolve_backend); empty: as --isa says
   bool verbose = false;  // one line on stderr: model, arena bytes, kernels' level
   std::string grammar;   // phrase list or JSGF (#JSGF first) file: the text is one of its sentences
   std::string words;     // word list file: any sequence of its words
   uint32_t beam = 1;     // 1: greedy; 2..8: beam search of that width
+  uint32_t endpoint_ms = 0;  // 0: the library's default (earshot_recognizer_config.endpoint_ms)
+  double reject = -1;        // out-of-grammar threshold on confidence 0..1; < 0: the calibrated default
   bool constrained() const { return !grammar.empty() || !words.empty(); }
 };
 void add_model_options(CLI::App* sub, ModelOptions& o);
@@ -60,6 +63,7 @@ class Session {
   // On failure `why` is one line (e.g. the arena does not fit the model).
   bool create(const OpenModel& m, const ModelOptions& o, std::string& why);
   earshot_recognizer* rec() const { return rec_; }
+  const earshot_model_info* info() const { return info_; }
   size_t arena_bytes() const { return arena_.size(); }
   size_t arena_needed() const { return needed_; }
   // --grammar / --words: compiles the file for this model and sets it (once: it stays across resets).
@@ -73,11 +77,18 @@ class Session {
   size_t grammar_bytes_ = 0;
   size_t needed_ = 0;
   earshot_recognizer* rec_ = nullptr;
+  const earshot_model_info* info_ = nullptr;
 };
 
 // Applies --isa (or validates $EARSHOT_ISA) before any recognizer exists.
 // False with `why` when the level is unknown, not built in or not run by this CPU.
 bool select_isa(const std::string& isa, std::string& why);
+// --backend: ref sets --isa scalar (the reference kernels), simd the best
+// level this CPU runs unless --isa names one; xnnpack is refused with `why`
+// (not built, or the recognizer has no XNNPACK path yet). add_model_options
+// runs it when parsing ends, so a refusal is a usage error.
+bool resolve_backend(ModelOptions& o, std::string& why);
+bool xnnpack_built();  // the XNNPACK backend (earshot_xnnpack) is linked in
 const char* active_isa_name();
 
 // A finished (or partial) result copied out of the arena.
@@ -88,19 +99,42 @@ struct Transcript {
   bool is_final = false;
   bool no_match = false;  // a grammar is set and no phrase of it fit (text is empty)
   int32_t score_q10 = 0;  // sum of the characters' log-probabilities (Q10 natural log)
+  int32_t confidence_q15 = 0;  // earshot_confidence_q15 of the text (0..32768)
   struct Alternative {
     std::string text;
     int32_t score_q10;
+    int32_t confidence_q15;
   };
   std::vector<Alternative> nbest;  // with --beam: best first (earshot_get_nbest)
+  struct Word {
+    std::string text;
+    uint32_t start_ms, end_ms;
+    int32_t confidence_q15;
+  };
+  std::vector<Word> words;
+  // A file is one or more utterances (earshot_push_some / earshot_next_utterance):
+  // the text above joins theirs with spaces.
+  struct Segment {
+    std::string text;
+    bool no_match = false;
+    uint32_t start_ms = 0, end_ms = 0;
+    int32_t score_q10 = 0, confidence_q15 = 0;
+    uint32_t tokens = 0;
+  };
+  std::vector<Segment> segments;
   double audio_s = 0, compute_s = 0;  // input length; wall time of push + finish
 };
-Transcript copy_result(const earshot_result& r);
+// One utterance's result (text, frames, score, confidence, words, n-best)
+// copied out of the recognizer.
+bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transcript& t, std::string& why);
+// Q15 confidence as a number in [0, 1] with 4 decimals (the same on every target).
+double confidence_value(int32_t q15);
 // Plain output in place of the text when a grammar fits nothing (no model character is '<').
 inline constexpr const char* kNoMatch = "<no match>";
 
-// Resets the recognizer, pushes all samples, finishes. False with `why` on a
-// C API failure.
+// Resets the recognizer and runs all samples through it as a stream of
+// utterances (end-of-utterance detection), then finishes. False with `why` on
+// a C API failure.
 bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why);
 
 // Seconds of token i: token_frames[i] * encoder_frame_samples / sample_rate.

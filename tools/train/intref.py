@@ -86,6 +86,10 @@ def load_tables(pack_bin=None):
 
 # ------------------------------------------------------------------------------ integer primitives
 
+# lib/model/recognizer.h kDefaultEndpointMs
+DEFAULT_ENDPOINT_MS = 900
+
+
 def requant(acc, mult, shift, lo, hi):
     """NUMERICS.md's one rule: sat((acc * M + 2^(S-1)) >> S). All int64 (|acc * M| < 2^62)."""
     acc = np.asarray(acc, dtype=np.int64)
@@ -275,6 +279,7 @@ class Model:
             raise ImageError("model: vocab token 0 is not <eos>")
         g = meta.__getitem__
         self.n_mels, self.stack = g("frontend.num_mels"), g("encoder.stack")
+        self.rate, self.hop = g("frontend.sample_rate_hz"), g("frontend.hop_samples")
         self.L, self.H = g("encoder.layers"), g("encoder.hidden")
         self.Hd, self.E = g("decoder.hidden"), g("decoder.embed")
         self.W, self.A = g("decoder.half_window"), g("decoder.max_advance_q8")
@@ -350,7 +355,7 @@ class Model:
         z = np.array([self.ctc.s16(e[t]) for t in range(n)], dtype=np.int64).reshape(n, self.V)
         return e, z
 
-    def greedy(self, feats):
+    def greedy(self, feats, endpoint_ms=DEFAULT_ENDPOINT_MS):
         """Steps 1-5 with greedy search. Returns the dump dict (plus `enc` and `ctc_logits` arrays)."""
         e, z = self.encode(feats)
         n_frames = len(e)
@@ -358,6 +363,16 @@ class Model:
         onset = next((i for i, t in enumerate(ctc) if t != 0), None)
         tokens, dec_logits = [], []
         if onset is not None:
+            # End of utterance on silence (the recognizer's endpoint_ms): the input ends at the
+            # frame that completes a run of E blank CTC frames after the onset.
+            fs = self.stack * self.hop
+            E = max(1, -(-endpoint_ms * self.rate // (1000 * fs)))
+            run = 0
+            for i in range(onset + 1, n_frames):
+                run = run + 1 if ctc[i] == 0 else 0
+                if run >= E:
+                    n_frames = i + 1
+                    break
             W = self.W
             p = max(0, onset - self.onset_back) * 256
             y = 0

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define EARSHOT_VERSION_MAJOR 0
-#define EARSHOT_VERSION_MINOR 1
+#define EARSHOT_VERSION_MINOR 2
 #define EARSHOT_VERSION_PATCH 0
 
 typedef enum earshot_status {
@@ -94,6 +94,11 @@ typedef struct earshot_recognizer_config {
   uint32_t max_chars; /* 0: the model's limit; else 1..4096 characters per utterance */
   uint32_t beam;      /* 0 or 1: greedy decoding; 2..8: beam search of that width (more arena;
                          lib/model/MODEL.md "Beam search"). Above 8: EARSHOT_ERR_INVALID_ARGUMENT */
+  uint32_t endpoint_ms; /* end of utterance on silence: once speech started, this long without a
+                           new sound (blank CTC frames) ends the utterance. 0: 900 ms; <= 60000 */
+  uint32_t reject_q15;  /* out-of-grammar rejection: with a grammar, a phrase whose confidence_q15
+                           is below this is "no match". 0: the calibrated default (models/README.md);
+                           1: never reject; <= 32768 */
 } earshot_recognizer_config;
 
 /* Arena bytes a recognizer for this model and config needs. */
@@ -107,6 +112,20 @@ earshot_status earshot_recognizer_create(const earshot_model* model, const earsh
 /* Feeds n samples of mono 16-bit PCM at the model's sample rate (any n, any
  * chunking). Decoding follows the audio: partial text is available at once. */
 earshot_status earshot_push(earshot_recognizer* recognizer, const int16_t* pcm, size_t n);
+
+/* Continuous streams (any number of utterances): like earshot_push, but
+ * returns as soon as the current utterance becomes final (end token, endpoint
+ * silence or the character limit); *consumed (may be NULL) is the number of
+ * samples taken. Read the result, call earshot_next_utterance, and push the
+ * remaining n - *consumed samples. Nothing is lost or decoded twice:
+ *   while (n) { earshot_push_some(r, pcm, n, &k); pcm += k; n -= k;
+ *               earshot_get_result(r, &res); if (res.is_final) { use(res); earshot_next_utterance(r); } } */
+earshot_status earshot_push_some(earshot_recognizer* recognizer, const int16_t* pcm, size_t n, size_t* consumed);
+
+/* Starts the next utterance of the stream, keeping the audio context (the
+ * front-end and encoder go on; the decoder waits for the next speech). Token
+ * frames and times keep counting from the start of the stream. */
+earshot_status earshot_next_utterance(earshot_recognizer* recognizer);
 
 /* End of input: decodes what is left; the result becomes final. Pushing
  * again needs earshot_reset(). */
@@ -127,6 +146,11 @@ typedef struct earshot_result {
   uint32_t num_nbest;            /* entries earshot_get_nbest() has: once final, up to the beam
                                     width (1 with greedy decoding); 0 while partial, on no_match,
                                     or when nothing was decoded (silence) */
+  const int32_t* token_logprobs_q10; /* [num_tokens] each character's log-probability (Q10, <= 0) */
+  int32_t confidence_q15;        /* utterance confidence, 0..32768 (= 1): earshot_confidence_q15(score_q10,
+                                    num_tokens + 1) once final; kept when a grammar rejects the text */
+  uint32_t num_words;            /* entries earshot_get_word() has (space-separated words of text) */
+  uint32_t utterance;            /* 0-based index of the utterance in the stream (earshot_next_utterance) */
 } earshot_result;
 
 /* The text so far (partial while streaming, final after the end token or
@@ -141,7 +165,26 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
 earshot_status earshot_get_nbest(const earshot_recognizer* recognizer, uint32_t index, const char** text,
                                  int32_t* score_q10, uint32_t* num_tokens);
 
-/* Starts a new utterance with the same model, config and arena. */
+/* One word of the result: characters [first_char, first_char + num_chars) of
+ * its text, when it was said (attention positions: start = frame of its first
+ * character, end = one frame after its last), and its confidence (geometric
+ * mean of its characters' probabilities). */
+typedef struct earshot_word {
+  uint32_t first_char, num_chars;
+  uint32_t start_frame, end_frame; /* encoder frames from the start of the stream */
+  uint32_t start_ms, end_ms;       /* the same in milliseconds */
+  int32_t confidence_q15;          /* 0..32768 */
+} earshot_word;
+
+/* The index-th word of the current result (index < num_words). */
+earshot_status earshot_get_word(const earshot_recognizer* recognizer, uint32_t index, earshot_word* word);
+
+/* exp(score_q10 / 1024 / count) in Q15, in integers (the same on every target):
+ * the geometric-mean probability of `count` tokens whose log-probabilities sum
+ * to score_q10. For n-best entries: count = num_tokens + 1 (the end token). */
+int32_t earshot_confidence_q15(int32_t score_q10, uint32_t count);
+
+/* Starts a new stream with the same model, config and arena. */
 earshot_status earshot_reset(earshot_recognizer* recognizer);
 
 /* ---------------------------------------------------------------- grammars
@@ -174,11 +217,6 @@ earshot_status earshot_grammar_compile(const earshot_model* model, const char* t
 /* Constrains a recognizer to `grammar` (NULL: free text) from this utterance
  * on. Only between utterances: after create or earshot_reset, before speech. */
 earshot_status earshot_set_grammar(earshot_recognizer* recognizer, const earshot_grammar* grammar);
-
-/* ---------------------------------------------------------------- search (planned)
- * Beam search and n-best are above (earshot_recognizer_config.beam,
- * earshot_get_nbest); confidences and end-of-utterance detection will be
- * declared here. */
 
 #ifdef __cplusplus
 }
