@@ -7,6 +7,8 @@ Synthetic training / dev data (resumable: finished shards are skipped):
 
 Held-out evaluation sets (festival kal + ked, never trained on; WAV + manifests for `earshot eval`):
     /usr/bin/python3 tools/train/make_dataset.py --heldout --out data/heldout --seed 7
+Calibration set (same layout; training voices reading dev-split text; tunes the rejection threshold):
+    /usr/bin/python3 tools/train/make_dataset.py --calib --out data/calib --seed 8
 
 Bring-your-own recordings (JSONL lines {"audio": path, "text": ...}, paths relative to the manifest):
     /usr/bin/python3 tools/train/make_dataset.py --manifest my.jsonl --out data/mine [--augment-copies 2]
@@ -342,17 +344,22 @@ HELDOUT_NOISES = ("pink", "babble", "white", "brown", "hum")
 
 
 def cmd_heldout(a) -> None:
-    """festival kal/ked x (commands, general) x (clean, 10 dB, 0 dB) + silence/noise-only clips."""
+    """festival kal/ked x (commands, general) x (clean, 10 dB, 0 dB) + silence/noise-only clips.
+
+    With --calib the same layout is made from *training* voices (a random voice and speaking style
+    per utterance) reading *dev-split* text: a set for tuning run-time settings (the rejection
+    threshold) that is neither trained on nor the held-out voices."""
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
-    rng = random.Random(f"{a.seed}:heldout")
+    split = "dev" if a.calib else "test"
+    rng = random.Random(f"{a.seed}:{'calib' if a.calib else 'heldout'}")
     cmds, seen = [], set()
     while len(cmds) < a.heldout_commands:
-        s = textmod.command_sentence(rng, "test")
+        s = textmod.command_sentence(rng, split)
         if s not in seen:
             seen.add(s)
             cmds.append(s)
-    gen_pool = list(textmod.general_for_split("test"))
+    gen_pool = list(textmod.general_for_split(split))
     gen = rng.sample(gen_pool, min(a.heldout_general, len(gen_pool)))
     tmp = tempfile.mkdtemp(prefix="earshot-heldout-", dir=a.tmp)
     t0 = time.time()
@@ -363,16 +370,21 @@ def cmd_heldout(a) -> None:
         ok = voices.synthesize(bab, tmp)
         babble_pool = [augment.sox_load(u.wav) for u, g in zip(bab, ok) if g]
         summary = {}
-        for voice in voices.heldout_voices():
-            short = voice.name.replace("voice_", "").replace("_diphone", "")
+        for voice in ([None] if a.calib else voices.heldout_voices()):
+            short = "calib" if a.calib else voice.name.replace("voice_", "").replace("_diphone", "")
             for set_name, sents in (("commands", cmds), ("general", gen)):
-                utts = [voices.Utterance(voice, s, os.path.join(tmp, f"{short}-{set_name}-{i:04d}.wav"))
-                        for i, s in enumerate(sents)]
-                ok = voices.synthesize(utts, tmp, heldout_ok=True)
+                if a.calib:
+                    vs = [voices.sample_voice(rng) for _ in sents]
+                    utts = [voices.Utterance(v, s, os.path.join(tmp, f"{short}-{set_name}-{i:04d}.wav"),
+                                             voices.sample_params(v, rng)) for i, (v, s) in enumerate(zip(vs, sents))]
+                else:
+                    utts = [voices.Utterance(voice, s, os.path.join(tmp, f"{short}-{set_name}-{i:04d}.wav"))
+                            for i, s in enumerate(sents)]
+                ok = voices.synthesize(utts, tmp, heldout_ok=not a.calib)
                 lines = {c: [] for c in ("clean", "snr10", "snr0")}
                 for i, (u, good) in enumerate(zip(utts, ok)):
                     if not good:
-                        log(f"heldout: {voice.name} failed on {u.text!r}")
+                        log(f"heldout: {u.voice.name} failed on {u.text!r}")
                         continue
                     x = augment.sox_load(u.wav)
                     pad = np.zeros(int(0.3 * SR), np.float32)
@@ -390,7 +402,7 @@ def cmd_heldout(a) -> None:
                         os.makedirs(os.path.join(out, d), exist_ok=True)
                         rel = f"{d}/{i:04d}.wav"
                         augment.write_wav(os.path.join(out, rel), y)
-                        rec = {"audio": rel, "text": u.text, "voice": voice.id, "set": set_name, "condition": cond}
+                        rec = {"audio": rel, "text": u.text, "voice": u.voice.id, "set": set_name, "condition": cond}
                         if snr is not None:
                             rec["noise"], rec["snr_db"] = kind, snr
                         lines[cond].append(rec)
@@ -400,7 +412,7 @@ def cmd_heldout(a) -> None:
                         for r in recs:
                             f.write(json.dumps(r) + "\n")
                     summary[name] = len(recs)
-                log(f"heldout: {voice.name} {set_name}: {len(lines['clean'])} utterances x 3 conditions "
+                log(f"heldout: {short} {set_name}: {len(lines['clean'])} utterances x 3 conditions "
                     f"({time.time() - t0:.0f} s)")
         er = np.random.default_rng([a.seed, 12345])
         os.makedirs(os.path.join(out, "empty"), exist_ok=True)
@@ -412,7 +424,8 @@ def cmd_heldout(a) -> None:
                 f.write(json.dumps({"audio": rel, "text": "", "empty": info["empty"]}) + "\n")
         summary["empty.jsonl"] = a.heldout_empty
         with open(os.path.join(out, "info.json"), "w") as f:
-            json.dump({"seed": a.seed, "voices": list(voices.HELDOUT_FESTIVAL), "text_split": "test",
+            json.dump({"seed": a.seed, "voices": "training voices, one drawn per utterance" if a.calib
+                       else list(voices.HELDOUT_FESTIVAL), "text_split": split,
                        "paths": "audio paths are relative to the manifest's directory",
                        "level": "speech at -26 dBFS active RMS, 0.3 s padding, -90 dBFS floor",
                        "noise": f"per utterance, cycling {list(HELDOUT_NOISES)}; babble = training voices "
@@ -428,6 +441,8 @@ def main() -> None:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--manifest", help="bring-your-own JSONL {\"audio\": path, \"text\": ...}")
     mode.add_argument("--heldout", action="store_true", help="build the held-out festival kal/ked sets")
+    mode.add_argument("--calib", action="store_true",
+                      help="the held-out layout from training voices and dev-split text (tuning run-time settings)")
     ap.add_argument("--split", default="train", choices=list(SPLIT_ID), help="text split (synthetic mode)")
     ap.add_argument("--hours", type=float, default=1.0, help="hours of audio to have in --out (synthetic mode)")
     ap.add_argument("--seed", type=int, default=1)
@@ -447,7 +462,7 @@ def main() -> None:
     ap.add_argument("--force", action="store_true", help="resume even if settings differ from info.json")
     a = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if a.heldout:
+    if a.heldout or a.calib:
         cmd_heldout(a)
     elif a.manifest:
         cmd_manifest(a)

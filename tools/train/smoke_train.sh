@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Seconds-long smoke test of training (never the real training): a tiny model on
-# one tiny synthetic shard -> train -> resume -> 2-process data-parallel run.
+# one tiny synthetic shard -> train -> resume -> 2-process data-parallel run ->
+# export -> earshot-pack -> the C++ runtime, which must give the Python integer
+# reference's dump byte for byte on real speech.
 # Needs the training packages (EARSHOT_SETUP_TRAIN=1 tools/setup) and build/host/bin/earshot.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,5 +33,16 @@ import math, sys, torch
 s = torch.load(sys.argv[1], map_location="cpu")
 assert s["step"] == 25, s["step"]
 assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point()), "non-finite weights"
-print("smoke_train: ok")
 PY
+# The trained tiny model through the shipping path: export, pack, verify, run in C++.
+bin=$(dirname "$EARSHOT_BIN")
+$py tools/train/export.py "$work/run/last.pt" -o "$work/tiny.safetensors" --calib-data "$work/data" --calib-utts 8
+"$bin/earshot-pack" pack "$work/tiny.safetensors" -o "$work/tiny.esm"
+"$bin/earshot-pack" verify "$work/tiny.esm"
+"$EARSHOT_BIN" features tests/golden/speech.wav -o "$work/speech.npy" >/dev/null
+"$bin/earshot-run" "$work/tiny.esm" "$work/speech.npy" --dump "$work/cpp.json"
+$py tools/train/intref.py "$work/tiny.esm" "$work/speech.npy" --dump "$work/py.json" --pack-bin "$bin/earshot-pack" >/dev/null
+cmp "$work/cpp.json" "$work/py.json" || { echo "smoke_train: C++ runtime and Python integer reference differ"; exit 1; }
+"$EARSHOT_BIN" transcribe --model "$work/tiny.esm" --json tests/golden/speech.wav >"$work/t.json"
+$py -c 'import json,sys; o=json.load(open(sys.argv[1])); assert 0 <= o["confidence"] <= 1, o' "$work/t.json"
+echo "smoke_train: ok"

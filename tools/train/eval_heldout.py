@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""The model card's accuracy table: `earshot eval` on every held-out set.
+
+    /usr/bin/python3 tools/train/make_dataset.py --heldout --out .cache/data/heldout --seed 7
+    /usr/bin/python3 tools/train/eval_heldout.py .cache/data/heldout [--model M] [--beam N] [--json out.json]
+
+For each voice (ked, kal) x set (commands, general) x condition (clean, 10 dB, 0 dB): open-vocabulary
+WER / CER / sentence error; for the command sets also grammar-constrained sentence error (the grammar
+is every command sentence of the set, as calibrate_reject.py uses) and the share rejected as no match.
+The silence/noise-only clips: the share with empty output. Every figure is one `earshot eval --json`
+run, so anyone can reproduce a cell with the command printed by --show-commands.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def ev(a, manifest, extra=()):
+    cmd = [a.earshot, "eval", "--json", "--no-progress", "--beam", str(a.beam), *extra]
+    if a.model:
+        cmd += ["--model", a.model]
+    cmd.append(manifest)
+    if a.show_commands:
+        print("  $ " + " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd), file=sys.stderr)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"eval_heldout: {' '.join(cmd)} failed: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def no_match_share(a, manifest, grammar):
+    """Share of utterances the grammar rejects (earshot transcribe --json no_match)."""
+    base = os.path.dirname(manifest)
+    with open(manifest) as f:
+        files = [os.path.join(base, json.loads(l)["audio"]) for l in f if l.strip()]
+    n = rejected = 0
+    for i in range(0, len(files), 200):
+        cmd = [a.earshot, "transcribe", "--json", "--grammar", grammar, "--beam", str(a.beam)]
+        if a.model:
+            cmd += ["--model", a.model]
+        r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True, check=True)
+        for line in r.stdout.splitlines():
+            n += 1
+            rejected += json.loads(line)["no_match"]
+    return rejected / max(1, n)
+
+
+def pct(x):
+    return "-" if x is None else f"{100 * x:.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", help="folder made by make_dataset.py --heldout")
+    ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
+    ap.add_argument("--model")
+    ap.add_argument("--beam", type=int, default=1)
+    ap.add_argument("--json", help="write all figures here")
+    ap.add_argument("--show-commands", action="store_true", help="print each earshot command on stderr")
+    a = ap.parse_args()
+
+    rows, out = [], {}
+    for m in sorted(glob.glob(os.path.join(a.data, "*_*_*.jsonl"))):
+        voice, set_name, cond = os.path.basename(m)[:-6].split("_")
+        r = {"open": ev(a, m)}
+        if set_name == "commands":
+            with open(m) as f:
+                phrases = sorted({json.loads(l)["text"] for l in f if l.strip()})
+            g = os.path.join(a.data, f"{voice}_commands.grammar.txt")
+            with open(g, "w") as f:
+                f.write("\n".join(phrases) + "\n")
+            r["grammar"] = ev(a, m, ["--grammar", g])
+            r["grammar_no_match"] = no_match_share(a, m, g)
+        out[f"{voice}_{set_name}_{cond}"] = r
+        rows.append((voice, set_name, cond, r))
+    empty = os.path.join(a.data, "empty.jsonl")
+    if os.path.exists(empty):
+        out["empty"] = ev(a, empty)
+
+    order = {"clean": 0, "snr10": 1, "snr0": 2}
+    rows.sort(key=lambda x: (x[0], x[1], order.get(x[2], 9)))
+    print(f"beam {a.beam}; model {a.model or 'default'}\n")
+    print("| voice | sentences | condition | WER % | CER % | sentence err % | grammar sentence err % | grammar no-match % |")
+    print("|---|---|---|---|---|---|---|---|")
+    for voice, set_name, cond, r in rows:
+        o, g = r["open"], r.get("grammar")
+        print(f"| {voice} | {set_name} | {cond} | {pct(o['wer'])} | {pct(o['cer'])} | {pct(o['ser'])} | "
+              f"{pct(g['ser']) if g else '-'} | {pct(r.get('grammar_no_match'))} |")
+    if "empty" in out:
+        e = out["empty"]
+        print(f"\nsilence/noise-only clips: {e['utterances']}, empty output on {pct(1 - e['ser'])} % "
+              f"({e['sentences_wrong']} with text)")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
