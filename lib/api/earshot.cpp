@@ -54,6 +54,7 @@ earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
     r.beam = c->beam;
     r.endpoint_ms = c->endpoint_ms;
     r.reject_q15 = c->reject_q15;
+    r.ctc_weight_pct = c->ctc_weight_pct;
   }
   return r;
 }
@@ -245,3 +246,4 @@ earshot_status earshot_set_grammar(earshot_recognizer* recognizer, const earshot
 }
 
 }  // extern "C"
+static_assert(earshot::kCtcOff == EARSHOT_CTC_OFF, "the C and C++ off values agree");

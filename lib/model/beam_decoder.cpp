@@ -27,6 +27,10 @@ uint32_t BeamDecoder::ring_frames(const ModelHparams& hp, uint32_t width) {
   return hp.half_window + 1 + std::max(hp.half_window + max_spread(hp), hp.onset_back);
 }
 
+uint32_t BeamDecoder::ctc_frames(const ModelHparams& hp, uint32_t width) {
+  return ring_frames(hp, width) + (hp.max_advance_q8 + 255) / 256 + 2;
+}
+
 size_t BeamDecoder::scratch_size(const Model& m, uint32_t width) {
   const ModelHparams& hp = m.hparams();
   const auto H = static_cast<int32_t>(hp.enc_hidden), Hd = static_cast<int32_t>(hp.dec_hidden),
@@ -51,14 +55,31 @@ void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
   h.tokens = a.take<uint8_t>(B * max_chars_);
   h.frames = a.take<uint32_t>(B * max_chars_);
   h.lp = a.take<int32_t>(B * max_chars_);
+  if (ctc_w_) {
+    h.ctc = a.take<int32_t>(B);
+    h.cs = a.take<CtcState>(B);
+    for (size_t i = 0; i < B; ++i) {
+      int32_t* rn = a.take<int32_t>(ctc_R_);
+      int32_t* rb = a.take<int32_t>(ctc_R_);
+      if (h.cs) h.cs[i] = CtcState{rn, rb, 0, 0, -1};
+    }
+  }
 }
 
-void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width) {
+void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width,
+                         uint32_t ctc_weight_pct) {
   model_ = &m;
   hp_ = &m.hparams();
   max_chars_ = max_chars;
   width_ = width;
+  ctc_w_ = ctc_weight_pct;
+  ctc_R_ = ctc_frames(*hp_, width);
   const size_t B = width, V = hp_->vocab_size;
+  if (ctc_w_) {
+    int16_t* lp = a.take<int16_t>(size_t{ctc_R_} * V);
+    ctc_frames_.layout(lp, ctc_R_, static_cast<uint32_t>(V));
+    ctc_.init(&ctc_frames_, ctc_R_, 0);
+  }
   take(a, hyp_[0]);
   take(a, hyp_[1]);
   q8_ = a.take<int8_t>(B * hp_->enc_hidden);
@@ -70,6 +91,8 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   top_idx_ = a.take<int32_t>(B);
   top_val_ = a.take<int32_t>(B);
   cand_score_ = a.take<int32_t>(B * B);
+  cand_ctc_ = a.take<int32_t>(B * B);
+  cand_joint_ = a.take<int64_t>(B * B);
   cand_parent_ = a.take<uint16_t>(B * B);
   cand_token_ = a.take<uint16_t>(B * B);
   cand_order_ = a.take<uint16_t>(B * B);
@@ -78,6 +101,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   fin_lp_ = a.take<int32_t>(B * max_chars);
   fin_text_ = a.take<char>(B * (size_t{max_chars} + 1));
   fin_score_ = a.take<int32_t>(B);
+  fin_joint_ = a.take<int64_t>(B);
   fin_n_ = a.take<uint32_t>(B);
   fin_order_ = a.take<uint32_t>(B);
   partial_ = a.take<char>(size_t{max_chars} + 1);
@@ -130,9 +154,15 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
   std::memcpy(t.tokens + size_t{j} * max_chars_, f.tokens + size_t{i} * max_chars_, f.n[i]);
   std::memcpy(t.frames + size_t{j} * max_chars_, f.frames + size_t{i} * max_chars_, f.n[i] * sizeof(uint32_t));
   std::memcpy(t.lp + size_t{j} * max_chars_, f.lp + size_t{i} * max_chars_, f.n[i] * sizeof(int32_t));
+  if (ctc_w_ && (&f != &t || i != j)) {
+    t.ctc[j] = f.ctc[i];
+    ctc_.copy(f.cs[i], t.cs[j]);
+  }
 }
 
-void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
+void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, Isa isa,
+                           void* scratch) {
+  if (ctc_w_) ctc_frames_.push(ctc_logits);  // frame ring.count() - 1
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;
     onset_ = static_cast<int64_t>(ring.count()) - 1;
@@ -146,6 +176,11 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, vo
     h.g[0] = grammar_ ? grammar_->start() : 0;
     h.score[0] = 0;
     h.n[0] = 0;
+    if (ctc_w_) {
+      // The empty prefix from the decoder's first frame (frames before it count as silence).
+      ctc_.start(h.cs[0], static_cast<uint64_t>(h.p[0] >> 8), static_cast<uint64_t>(h.p[0] >> 8));
+      h.ctc[0] = 0;
+    }
     n_live_ = 1;
     step_head(isa, scratch);
   }
@@ -204,18 +239,19 @@ void BeamDecoder::step_head(Isa isa, void* scratch) {
 
 namespace {
 
-// a / (na + 1) > b / (nb + 1), exactly (denominators are positive).
-bool norm_better(int32_t a, uint32_t na, int32_t b, uint32_t nb) {
-  return int64_t{a} * (int64_t{nb} + 1) > int64_t{b} * (int64_t{na} + 1);
+// a / (na + 1) > b / (nb + 1), exactly (denominators are positive; |a|, |b|
+// < 2^37 and n + 1 <= 4097, so the products fit).
+bool norm_better(int64_t a, uint32_t na, int64_t b, uint32_t nb) {
+  return a * (int64_t{nb} + 1) > b * (int64_t{na} + 1);
 }
 
 }  // namespace
 
-void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score) {
+void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t jnt) {
   const uint32_t n = h.n[i];
-  // Rank: length-normalised score, ties to the one finished first.
+  // Rank: length-normalised joint score, ties to the one finished first.
   uint32_t pos = 0;
-  while (pos < n_fin_ && !norm_better(score, n, fin_score_[fin_order_[pos]], fin_n_[fin_order_[pos]])) ++pos;
+  while (pos < n_fin_ && !norm_better(jnt, n, fin_joint_[fin_order_[pos]], fin_n_[fin_order_[pos]])) ++pos;
   if (pos == width_) return;  // full, and not better than any
   uint32_t slot;
   if (n_fin_ < width_) {
@@ -232,6 +268,7 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score) {
   for (uint32_t k = 0; k < n; ++k) txt[k] = hp_->vocab_chars[h.tokens[size_t{i} * max_chars_ + k]];
   txt[n] = '\0';
   fin_score_[slot] = score;
+  fin_joint_[slot] = jnt;
   fin_n_[slot] = n;
 }
 
@@ -240,11 +277,11 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score) {
 // finished one beats that bound for every live one.
 bool BeamDecoder::finished_beats_live() const {
   if (n_fin_ == 0) return false;
-  const int32_t fs = fin_score_[fin_order_[0]];
+  const int64_t fs = fin_joint_[fin_order_[0]];
   const uint32_t fn = fin_n_[fin_order_[0]];
   const Hyps& h = hyp_[cur_];
   for (uint32_t i = 0; i < n_live_; ++i)
-    if (!norm_better(fs, fn, h.score[i], max_chars_)) return false;
+    if (!norm_better(fs, fn, joint(h.score[i], ctc_w_ ? h.ctc[i] : 0), max_chars_)) return false;
   return true;
 }
 
@@ -314,6 +351,15 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   g.y_stride = V;
   s8_gemm_with(isa, t.dec_out, g, scratch);
 
+  // CTC prefix states up to the frames this step may see: through the leader's
+  // window (the same for every chunking), or all frames once the input ended.
+  if (ctc_w_) {
+    int64_t cmax = 0;
+    for (int32_t i = 0; i < B; ++i) cmax = std::max(cmax, h.p[i] >> 8);
+    const auto F = static_cast<uint64_t>(ended ? n : std::min(n, cmax + W + 1));
+    for (int32_t i = 0; i < B; ++i) ctc_.extend(h.cs[i], std::max(F, h.cs[i].upto));
+  }
+
   // Expansions: per hypothesis the top `width` tokens the grammar allows
   // (every token without one; <eos> at the start or where a phrase may end),
   // ranked by log-softmax, ties to the lower token.
@@ -339,9 +385,12 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
                                 static_cast<uint64_t>(first_of[i]), static_cast<uint32_t>(frames_of[i]),
                                 static_cast<uint32_t>(i)});
     for (int32_t j = 0; j < k; ++j) {
+      const int32_t tok = allowed_tok_[top_idx_[j]];
       cand_score_[nc] = h.score[i] + top_val_[j];
+      cand_ctc_[nc] = ctc_w_ ? ctc_.score(h.cs[i], tok) : 0;
+      cand_joint_[nc] = joint(cand_score_[nc], cand_ctc_[nc]);
       cand_parent_[nc] = static_cast<uint16_t>(i);
-      cand_token_[nc] = static_cast<uint16_t>(allowed_tok_[top_idx_[j]]);
+      cand_token_[nc] = static_cast<uint16_t>(tok);
       ++nc;
     }
   }
@@ -352,9 +401,9 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   // which top_k ranks by the lower token).
   uint32_t kept = 0;
   for (uint32_t c = 0; c < nc; ++c) {
-    if (kept == width_ && cand_score_[c] <= cand_score_[cand_order_[kept - 1]]) continue;
+    if (kept == width_ && cand_joint_[c] <= cand_joint_[cand_order_[kept - 1]]) continue;
     uint32_t pos = kept < width_ ? kept++ : width_ - 1;
-    while (pos > 0 && cand_score_[cand_order_[pos - 1]] < cand_score_[c]) {
+    while (pos > 0 && cand_joint_[cand_order_[pos - 1]] < cand_joint_[c]) {
       cand_order_[pos] = cand_order_[pos - 1];
       --pos;
     }
@@ -367,11 +416,15 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     const uint32_t c = cand_order_[r], i = cand_parent_[c], tok = cand_token_[c];
     const int32_t s = cand_score_[c];
     if (tok == 0) {
-      add_finished(h, i, s);
+      add_finished(h, i, s, cand_joint_[c]);
       continue;
     }
     const uint32_t j = n_next++;
     copy_hyp(h, i, nx, j);
+    if (ctc_w_) {
+      ctc_.child(h.cs[i], static_cast<int32_t>(tok), nx.cs[j]);
+      nx.ctc[j] = cand_ctc_[c];
+    }
     const uint32_t len = nx.n[j];
     nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
     nx.frames[size_t{j} * max_chars_ + len] = static_cast<uint32_t>(std::min<int64_t>(h.p[i] >> 8, UINT32_MAX));
@@ -381,7 +434,7 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     nx.score[j] = s;
     if (grammar_) nx.g[j] = grammar_->next(h.g[i], tok);
     if (len + 1 == max_chars_) {  // the character limit ends it
-      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s);
+      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s, cand_joint_[c]);
       --n_next;
     }
   }

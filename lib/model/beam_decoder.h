@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 
+#include "decoder/ctc_prefix.h"
 #include "decoder/grammar.h"
 #include "kernels/isa.h"
 #include "model/arena.h"
@@ -19,6 +20,9 @@
 namespace earshot {
 
 inline constexpr uint32_t kMaxBeam = 8;
+// Joint CTC-attention scoring (MODEL.md "CTC prefix scoring"): a hypothesis's
+// rank is (100 - w) * attention score + w * CTC prefix score, w in percent.
+inline constexpr uint32_t kDefaultCtcWeightPct = 30;
 
 class BeamDecoder {
  public:
@@ -27,12 +31,22 @@ class BeamDecoder {
   // Frames a live hypothesis's window centre may lag the leader's (2W).
   static uint32_t max_spread(const ModelHparams& hp) { return 2 * hp.half_window; }
   static size_t scratch_size(const Model& m, uint32_t width);
-  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width);
-  void reset();
+  // Encoder frames of CTC log-probabilities (and of each hypothesis's CTC
+  // state) kept for prefix scoring: every frame a step can reach, plus one
+  // step's advance.
+  static uint32_t ctc_frames(const ModelHparams& hp, uint32_t width);
+  // ctc_weight_pct: 0..100 (0: attention only, no CTC memory or work).
+  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width, uint32_t ctc_weight_pct = 0);
+  void reset();  // the next utterance (the stream's CTC frames are kept)
+  void reset_stream() {  // a new stream: frame numbers start again at 0
+    ctc_frames_.reset();
+    reset();
+  }
   // Continuous streaming: see GreedyDecoder::set_start_floor.
   void set_start_floor(uint64_t frame) { start_floor_ = frame; }
 
-  void on_frame(const FrameRing& ring, int32_t ctc_token, kernels::Isa isa, void* scratch);
+  // ctc_logits: the frame's CTC logits (V int16 Q10), for prefix scoring.
+  void on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, kernels::Isa isa, void* scratch);
   void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
 
   bool started() const { return phase_ != Phase::kWaitOnset; }
@@ -65,6 +79,8 @@ class BeamDecoder {
   // lagging the leader by more than max_spread().
   uint64_t window_misses() const { return window_misses_; }
   uint64_t dropped_laggards() const { return dropped_; }
+  uint64_t ctc_misses() const { return ctc_.misses(); }
+  uint32_t ctc_weight_pct() const { return ctc_w_; }
 
   void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
     observer_ = fn;
@@ -87,13 +103,18 @@ class BeamDecoder {
     uint8_t* tokens = nullptr;  // [B][max_chars]
     uint32_t* frames = nullptr; // [B][max_chars]
     int32_t* lp = nullptr;      // [B][max_chars]: each token's log-softmax, Q10
+    int32_t* ctc = nullptr;     // [B] CTC prefix score (log, Q10) of the tokens so far
+    CtcState* cs = nullptr;     // [B] CTC state (arrays of ctc_frames() each)
   };
   void take(ArenaCarver& a, Hyps& h);
   void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
   void step_head(kernels::Isa isa, void* scratch);
   bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
-  void add_finished(const Hyps& h, uint32_t i, int32_t score);
+  void add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t joint);
   bool finished_beats_live() const;
+  int64_t joint(int32_t att, int32_t ctc) const {
+    return int64_t{100 - int32_t(ctc_w_)} * att + int64_t{ctc_w_} * ctc;
+  }
   void finish_search();
   void update_partial();
 
@@ -111,7 +132,9 @@ class BeamDecoder {
   int32_t* top_idx_ = nullptr;    // [B]
   int32_t* top_val_ = nullptr;    // [B]
   // Candidates of one step: B per hypothesis at most.
-  int32_t* cand_score_ = nullptr; // [B*B]
+  int32_t* cand_score_ = nullptr; // [B*B] attention score
+  int32_t* cand_ctc_ = nullptr;   // [B*B] CTC prefix score
+  int64_t* cand_joint_ = nullptr; // [B*B] the rank
   uint16_t* cand_parent_ = nullptr;
   uint16_t* cand_token_ = nullptr;
   uint16_t* cand_order_ = nullptr;
@@ -121,10 +144,15 @@ class BeamDecoder {
   int32_t* fin_lp_ = nullptr;      // [B][max_chars]
   char* fin_text_ = nullptr;       // [B][max_chars + 1]
   int32_t* fin_score_ = nullptr;   // [B]
+  int64_t* fin_joint_ = nullptr;   // [B]
   uint32_t* fin_n_ = nullptr;      // [B]
   uint32_t* fin_order_ = nullptr;  // [B]
   uint32_t n_fin_ = 0;
   char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
+
+  uint32_t ctc_w_ = 0, ctc_R_ = 0;
+  CtcFrames ctc_frames_;
+  CtcPrefixScorer ctc_;
 
   Phase phase_ = Phase::kWaitOnset;
   int64_t onset_ = -1;

@@ -29,6 +29,11 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u is above %u", cfg.beam, kMaxBeam);
     return false;
   }
+  if (cfg.ctc_weight_pct > 100 && cfg.ctc_weight_pct != kCtcOff) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: ctc_weight_pct %u is above 100 (and not the 'off' value %u)",
+            cfg.ctc_weight_pct, kCtcOff);
+    return false;
+  }
   if (cfg.endpoint_ms > kMaxEndpointMs) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: endpoint_ms %u is above %u", cfg.endpoint_ms, kMaxEndpointMs);
     return false;
@@ -43,11 +48,15 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
 }
 
 uint32_t config_width(const RecognizerConfig& cfg) { return cfg.beam ? cfg.beam : 1; }
+uint32_t ctc_weight(const RecognizerConfig& cfg) {
+  return cfg.ctc_weight_pct == kCtcOff ? 0 : cfg.ctc_weight_pct ? cfg.ctc_weight_pct : kDefaultCtcWeightPct;
+}
 bool uses_beam(const RecognizerConfig& cfg) { return cfg.beam > 1 || cfg.beam_decoder_at_width_1; }
 
 }  // namespace
 
-void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam) {
+void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
+                        uint32_t ctc_weight_pct) {
   const ModelHparams& hp = model.hparams();
   use_beam_ = use_beam;
   beam_width_ = beam;
@@ -64,7 +73,7 @@ void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, 
     uint8_t* mem = a.take<uint8_t>(sizeof(BeamDecoder));
     BeamDecoder measuring;
     BeamDecoder* d = mem ? new (mem) BeamDecoder() : &measuring;
-    d->layout(a, model, max_chars, beam);
+    d->layout(a, model, max_chars, beam, ctc_weight_pct);
     beam_ = mem ? d : nullptr;
   } else {
     decoder_.layout(a, model, max_chars);
@@ -76,7 +85,7 @@ size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, E
   if (!resolve_max_chars(model, cfg, max_chars, err)) return 0;
   Recognizer probe;
   ArenaCarver measure;
-  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg));
+  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg));
   return measure.used() + kArenaAlign - 1;  // the caller's arena may start anywhere
 }
 
@@ -93,7 +102,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   uint8_t* base = arena_align(arena);
   auto* r = new (base) Recognizer();  // placement: the arena's first region
   ArenaCarver carve(base, arena_bytes - static_cast<size_t>(base - static_cast<uint8_t*>(arena)));
-  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg));
+  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
   {
@@ -120,7 +129,7 @@ void Recognizer::reset() {
   ring_.reset();
   if (use_beam_) {
     beam_->set_start_floor(0);
-    beam_->reset();
+    beam_->reset_stream();
   } else {
     decoder_.set_start_floor(0);
     decoder_.reset();
@@ -155,7 +164,7 @@ void Recognizer::feature_frame(const int16_t* f) {
   const int32_t ctc = encoder_.ctc_token();
   blank_run_ = ctc == 0 ? blank_run_ + 1 : 0;
   if (use_beam_)
-    beam_->on_frame(ring_, ctc, isa_, scratch_);
+    beam_->on_frame(ring_, ctc, encoder_.ctc_logits(), isa_, scratch_);
   else
     decoder_.on_frame(ring_, ctc, isa_, scratch_);
   // End of utterance on silence: the decoder has heard nothing new for the

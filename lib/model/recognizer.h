@@ -31,6 +31,7 @@
 namespace earshot {
 
 inline constexpr uint32_t kDefaultEndpointMs = 900;
+inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
 inline constexpr uint32_t kMaxEndpointMs = 60000;
 // Calibrated on held-out speech (models/README.md "Rejection"): see
 // tools/train/calibrate_reject.py.
@@ -54,6 +55,9 @@ struct RecognizerConfig {
   // (Q15, confidence_q15() of all its tokens and <eos>) is below this is "no
   // match". 0: kDefaultRejectQ15; 1 rejects nothing.
   uint32_t reject_q15 = 0;
+  // Beam search: weight of the CTC prefix score in percent (MODEL.md "CTC
+  // prefix scoring"). 0: kDefaultCtcWeightPct; 1..100; kCtcOff: attention only.
+  uint32_t ctc_weight_pct = 0;
   // Tests only: run the beam decoder even at width 1 (it then gives exactly
   // the greedy decoder's result).
   bool beam_decoder_at_width_1 = false;
@@ -147,7 +151,8 @@ class Recognizer {
  private:
   Recognizer() = default;
   // Takes every region of the arena in order (measuring when `a` has no base).
-  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam);
+  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
+              uint32_t ctc_weight_pct);
   void feature_frame(const int16_t* features);
   bool decoder_started() const { return use_beam_ ? beam_->started() : decoder_.started(); }
   bool decoder_done() const { return use_beam_ ? beam_->done() : decoder_.done(); }

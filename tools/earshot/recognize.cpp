@@ -92,6 +92,9 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   g->excludes(w);
   sub->add_option("--beam", o.beam, "Beam width: 1 greedy (default), 2..8 beam search (more arena, n-best)")
       ->check(CLI::Range(1u, 8u));
+  sub->add_option("--ctc-weight", o.ctc_weight,
+                  "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30)")
+      ->check(CLI::Range(0, 100));
   sub->add_option("--endpoint-ms", o.endpoint_ms,
                   "End an utterance after this much silence once speech started (default 900; a file may hold several)")
       ->check(CLI::Range(1u, 60000u));
@@ -143,6 +146,7 @@ bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why
   cfg.endpoint_ms = o.endpoint_ms;
   // A threshold of 0 would mean "the default" to the C API: 1 (of 32768) rejects nothing.
   if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
+  if (o.ctc_weight >= 0) cfg.ctc_weight_pct = o.ctc_weight == 0 ? EARSHOT_CTC_OFF : static_cast<uint32_t>(o.ctc_weight);
   info_ = &m.info();
   earshot_status st = earshot_arena_size(m.handle(), &cfg, &needed_);
   if (st != EARSHOT_OK) return why = api_error("earshot_arena_size", st), false;

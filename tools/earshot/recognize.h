@@ -25,6 +25,7 @@ struct ModelOptions {
   uint32_t beam = 1;     // 1: greedy; 2..8: beam search of that width
   uint32_t endpoint_ms = 0;  // 0: the library's default (earshot_recognizer_config.endpoint_ms)
   double reject = -1;        // out-of-grammar threshold on confidence 0..1; < 0: the calibrated default
+  int ctc_weight = -1;       // beam search: CTC prefix score weight in percent; < 0: the library's default
   bool constrained() const { return !grammar.empty() || !words.empty(); }
 };
 void add_model_options(CLI::App* sub, ModelOptions& o);

@@ -99,7 +99,11 @@ typedef struct earshot_recognizer_config {
   uint32_t reject_q15;  /* out-of-grammar rejection: with a grammar, a phrase whose confidence_q15
                            is below this is "no match". 0: the calibrated default (models/README.md);
                            1: never reject; <= 32768 */
+  uint32_t ctc_weight_pct; /* beam search: weight of the CTC prefix score against the attention
+                              decoder's, in percent. 0: the default (30); 1..100; EARSHOT_CTC_OFF:
+                              attention only. Greedy decoding does not use it */
 } earshot_recognizer_config;
+#define EARSHOT_CTC_OFF 1000u
 
 /* Arena bytes a recognizer for this model and config needs. */
 earshot_status earshot_arena_size(const earshot_model* model, const earshot_recognizer_config* config, size_t* bytes);

@@ -1,0 +1,148 @@
+#include "decoder/ctc_prefix.h"
+
+#include <algorithm>
+
+#include "kernels/logsoftmax/logsoftmax.h"
+
+namespace earshot {
+
+int32_t log_add_q10(int32_t a, int32_t b) {
+  if (a < b) std::swap(a, b);
+  if (b <= kLogZeroQ10) return a;
+  const int32_t d = b - a;  // <= 0
+  if (d <= -16384) return a;  // e^-16 below the exp table's resolution: adds nothing
+  const int16_t z[2] = {0, static_cast<int16_t>(d)};
+  int32_t mx = 0;
+  return a + kernels::log_sum_exp_q10(z, 2, &mx);
+}
+
+namespace {
+
+// x + l with log 0 absorbing (l is a frame's log-probability, >= -32768).
+int32_t add_lp(int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max(kLogZeroQ10, x + l); }
+
+}  // namespace
+
+void CtcFrames::push(const int16_t* logits) {
+  int32_t tmp[256];
+  const int32_t V = static_cast<int32_t>(V_);
+  int16_t* out = lp_ + size_t(count_ % R_) * V_;
+  if (V <= 256) {  // every real vocabulary (characters); the general path below for the rest
+    kernels::log_softmax_q10(logits, V, tmp);
+    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max(-32768, tmp[v]));
+  } else {
+    int32_t mx = 0;
+    const int32_t lse = kernels::log_sum_exp_q10(logits, V, &mx);
+    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max(-32768, logits[v] - mx - lse));
+  }
+  ++count_;
+}
+
+const int16_t* CtcPrefixScorer::lp_at(uint64_t t) const {
+  if (t >= f_->count() || t < f_->oldest()) {
+    ++misses_;
+    return nullptr;
+  }
+  return f_->at(t);
+}
+
+// Stored frames of a state: [max(start, upto - R + 1), upto). Before the start
+// the empty prefix has probability 1 (r_b = 0), any other prefix 0.
+int32_t CtcPrefixScorer::rn_at(const CtcState& st, uint64_t t) const {
+  if (t < st.start || t + R_ <= st.upto || t >= st.upto) return kLogZeroQ10;
+  return st.rn[t % R_];
+}
+
+int32_t CtcPrefixScorer::rb_at(const CtcState& st, uint64_t t) const {
+  if (t < st.start) return st.last < 0 ? 0 : kLogZeroQ10;
+  if (t + R_ <= st.upto || t >= st.upto) return kLogZeroQ10;
+  return st.rb[t % R_];
+}
+
+// The values at t - 1 (t < upto + 1), with the conventions above for t = 0.
+int32_t CtcPrefixScorer::rn_prev(const CtcState& st, uint64_t t) const {
+  return t == 0 ? kLogZeroQ10 : rn_at(st, t - 1);
+}
+int32_t CtcPrefixScorer::rb_prev(const CtcState& st, uint64_t t) const {
+  if (t == 0) return st.last < 0 ? 0 : kLogZeroQ10;
+  return rb_at(st, t - 1);
+}
+
+void CtcPrefixScorer::start(CtcState& st, uint64_t s, uint64_t F) const {
+  st.start = st.upto = s;
+  st.last = -1;
+  extend(st, F);
+}
+
+void CtcPrefixScorer::extend(CtcState& st, uint64_t F) const {
+  if (F <= st.upto) return;
+  // A gap longer than the window (never with the beam decoder's bounds) loses
+  // the state: the recursion restarts from log 0.
+  uint64_t t = st.upto;
+  int32_t pn = rn_prev(st, t), pb = rb_prev(st, t);
+  if (F - t >= R_) {
+    t = F - R_ + 1;
+    pn = pb = kLogZeroQ10;
+    ++misses_;
+  }
+  for (; t < F; ++t) {
+    const int16_t* lp = lp_at(t);
+    int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
+    if (lp) {
+      if (st.last >= 0) rn = add_lp(pn, lp[st.last]);
+      rb = add_lp(log_add_q10(pn, pb), lp[blank_]);
+    }
+    st.rn[t % R_] = pn = rn;
+    st.rb[t % R_] = pb = rb;
+  }
+  st.upto = F;
+}
+
+int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
+  const uint64_t F = st.upto;
+  if (c == blank_) {
+    if (F == 0) return st.last < 0 ? 0 : kLogZeroQ10;
+    return std::min(0, log_add_q10(rn_at(st, F - 1), rb_at(st, F - 1)));
+  }
+  const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
+  int32_t psi = kLogZeroQ10;
+  for (uint64_t t = lo; t < F; ++t) {
+    const int16_t* lp = lp_at(t);
+    if (!lp) continue;
+    const int32_t pb = rb_prev(st, t), pn = rn_prev(st, t);
+    const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
+    psi = log_add_q10(psi, add_lp(phi, lp[c]));
+  }
+  return std::min(0, psi);
+}
+
+void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const {
+  const uint64_t F = st.upto;
+  out.start = st.start;
+  out.last = c;
+  out.upto = F;
+  const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
+  int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;  // the child's values at t - 1
+  for (uint64_t t = lo; t < F; ++t) {
+    const int16_t* lp = lp_at(t);
+    const int32_t pb = rb_prev(st, t), pn = rn_prev(st, t);
+    const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
+    int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
+    if (lp) {
+      rn = add_lp(log_add_q10(hn, phi), lp[c]);
+      rb = add_lp(log_add_q10(hn, hb), lp[blank_]);
+    }
+    out.rn[t % R_] = hn = rn;
+    out.rb[t % R_] = hb = rb;
+  }
+}
+
+void CtcPrefixScorer::copy(const CtcState& from, CtcState& to) const {
+  std::copy(from.rn, from.rn + R_, to.rn);
+  std::copy(from.rb, from.rb + R_, to.rb);
+  to.start = from.start;
+  to.upto = from.upto;
+  to.last = from.last;
+}
+
+}  // namespace earshot
