@@ -181,6 +181,58 @@ int main(int argc, char** argv) {
     free(barena);
   }
 
+  /* Continuous stream: the audio twice with 2 s of silence between, through
+   * push_some / next_utterance in odd chunks, equals the same done at once;
+   * words spell the text, with ordered times and confidences in range. */
+  {
+    static int16_t two[2 * 160000 + 32000];
+    static char texts[2][4096];
+    size_t n1 = pcm_bytes / 2, n = 0, at, k, rounds;
+    uint32_t u[2] = {0, 0}, w, pass;
+    memcpy(two, pcm, n1 * 2);
+    memset(two + n1, 0, 32000 * 2);
+    memcpy(two + n1 + 32000, pcm, n1 * 2);
+    n = 2 * n1 + 32000;
+    for (pass = 0; pass < 2; ++pass) {
+      const size_t chunk = pass ? 777 : n;
+      size_t used = 0;
+      earshot_result r;
+      CHECK(earshot_reset(rec) == EARSHOT_OK);
+      texts[pass][0] = 0;
+      for (at = 0, rounds = 0; at < n && rounds < 100000; ++rounds) {
+        const size_t len = n - at < chunk ? n - at : chunk;
+        CHECK(earshot_push_some(rec, two + at, len, &k) == EARSHOT_OK);
+        CHECK(k <= len);
+        at += k;
+        CHECK(earshot_get_result(rec, &r) == EARSHOT_OK);
+        if (!r.is_final) continue;
+        ++u[pass];
+        CHECK(r.confidence_q15 >= 0 && r.confidence_q15 <= 32768);
+        CHECK(r.num_tokens == 0 || r.confidence_q15 == earshot_confidence_q15(r.score_q10, r.num_tokens + 1));
+        for (w = 0; w < r.num_words; ++w) {
+          earshot_word wd;
+          CHECK(earshot_get_word(rec, w, &wd) == EARSHOT_OK);
+          CHECK(wd.first_char + wd.num_chars <= r.num_tokens && wd.num_chars > 0);
+          CHECK(wd.start_frame < wd.end_frame && wd.start_ms <= wd.end_ms);
+          CHECK(wd.confidence_q15 >= 0 && wd.confidence_q15 <= 32768);
+        }
+        CHECK(earshot_get_word(rec, r.num_words, NULL) == EARSHOT_ERR_INVALID_ARGUMENT);
+        if (used + r.num_tokens + 2 < sizeof texts[pass]) {
+          memcpy(texts[pass] + used, r.text, r.num_tokens);
+          used += r.num_tokens;
+          texts[pass][used++] = '|';
+          texts[pass][used] = 0;
+        }
+        CHECK(earshot_next_utterance(rec) == EARSHOT_OK);
+      }
+      CHECK(at == n);
+      CHECK(earshot_finish(rec) == EARSHOT_OK);
+      CHECK(earshot_next_utterance(rec) == EARSHOT_ERR_INVALID_ARGUMENT); /* after finish: reset */
+    }
+    CHECK(u[0] == u[1] && strcmp(texts[0], texts[1]) == 0);
+    printf("{\"stream\": \"%s\", \"utterances\": %u}\n", texts[0], u[0]);
+  }
+
   /* Argument errors. */
   CHECK(earshot_push(NULL, pcm, 1) == EARSHOT_ERR_INVALID_ARGUMENT);
   CHECK(earshot_get_result(rec, NULL) == EARSHOT_ERR_INVALID_ARGUMENT);
