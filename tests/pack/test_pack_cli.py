@@ -133,6 +133,23 @@ def body(a, tmp):
               f"{cfg}: --report: {len(errs)} tensors, max weight error {max(errs):.6f} steps (<= 0.5)")
         r = run(a.pack, "verify", esm)
         check(r.returncode == 0 and "OK" in r.stdout and "earshot-las-v1" in r.stdout, f"{cfg}: verify OK")
+        # verify --reference: the C++ runtime = the Python integer reference on real speech ...
+        r = run(a.pack, "verify", esm, "--reference", feats_path)
+        check(r.returncode == 0 and "identical to the Python integer reference" in r.stdout,
+              f"{cfg}: verify --reference ({r.stdout.strip()} {r.stderr.strip()})")
+        # ... and a reference that disagrees (one logit changed) is caught, naming where.
+        fake = os.path.join(tmp, "fake_intref.py")
+        with open(fake, "w") as fh:
+            fh.write("import subprocess, sys\n"
+                     f"subprocess.run([sys.executable, {os.path.join(ROOT, 'tools', 'train', 'intref.py')!r}] + sys.argv[1:], check=True)\n"
+                     "p = sys.argv[sys.argv.index('--dump') + 1]\n"
+                     "s = open(p).read()\n"
+                     "i = s.index('dec_logits') + 15\n"
+                     "open(p, 'w').write(s[:i] + ('1' if s[i] != '1' else '2') + s[i + 1:])\n")
+        r = subprocess.run([a.pack, "verify", esm, "--reference", feats_path], capture_output=True, text=True,
+                           env=dict(os.environ, EARSHOT_INTREF=fake))
+        check(r.returncode == 1 and "differ at byte" in r.stderr, f"{cfg}: verify --reference catches a difference "
+              f"({r.stderr.strip()[:200]})")
         r = run(a.pack, "inspect", esm)
         out = r.stdout
         check(r.returncode == 0 and f'model earshot-las-v1 "rand-{cfg}"' in out and "vocab" in out

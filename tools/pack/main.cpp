@@ -2,12 +2,16 @@
 //   earshot-pack pack CKPT.safetensors -o M.esm   quantize and pack (lib/model/MODEL.md)
 //   earshot-pack inspect M.esm     header, metadata, tensor table, sizes, checksum
 //   earshot-pack verify M.esm      full validation incl. the model schema; non-zero exit naming any defect
+//                [--reference F.npy]  ... and the C++ runtime = the Python integer reference on these features
 //   earshot-pack tables --json     the kernels' compile-time tables (for tools/train/intref.py)
 //   earshot-pack flash --firmware FW.bin --model M.esm -o FLASH [--board virt|raspi2b]
 //                                  a board's flash file: firmware + model at the offsets of
 //                                  firmware/flash_layout.h (firmware/README.md "Flash layouts")
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,9 +26,11 @@
 #include "image/image.h"
 #include "kernels/activation.h"
 #include "kernels/tables.h"
+#include "model/model.h"
 #include "model/schema.h"
 #include "pack/convert.h"
 #include "pack/image_writer.h"
+#include "pack/trace.h"
 
 using namespace earshot;
 
@@ -149,7 +155,79 @@ int inspect(const std::string& path) {
   return 0;
 }
 
-int verify(const std::string& path) {
+// The C++ runtime and the Python integer reference (tools/train/intref.py) on
+// the same features must write the same dump, byte for byte.
+bool verify_reference(const std::string& image_path, const Loaded& buf, const std::string& feats_path) {
+  Model model;
+  Error err;
+  if (model.open(buf.span(), err) != EARSHOT_OK) {
+    std::fprintf(stderr, "earshot-pack: %s: %s\n", image_path.c_str(), err.message);
+    return false;
+  }
+  std::vector<int16_t> feats;
+  std::string why;
+  trace::Trace t;
+  if (!trace::load_features(feats_path, model.hparams().n_mels, feats, why) || !trace::run(model, feats, t, why)) {
+    std::fprintf(stderr, "earshot-pack: --reference %s: %s\n", feats_path.c_str(), why.c_str());
+    return false;
+  }
+  char dir[] = "/tmp/earshot-verify-XXXXXX";
+  if (!mkdtemp(dir)) {
+    std::fprintf(stderr, "earshot-pack: cannot make a temporary folder\n");
+    return false;
+  }
+  const std::string cpp = std::string(dir) + "/cpp.json", py = std::string(dir) + "/py.json";
+  bool ok = false;
+  if (FILE* f = std::fopen(cpp.c_str(), "w")) {
+    trace::write_dump(f, t);
+    ok = std::fclose(f) == 0;
+  }
+  const char* env_ref = std::getenv("EARSHOT_INTREF");
+  const std::string intref = env_ref ? env_ref : std::string(EARSHOT_SOURCE_DIR) + "/tools/train/intref.py";
+  const char* env_py = std::getenv("EARSHOT_PYTHON");
+  const std::string python = env_py ? env_py : "/usr/bin/python3";
+  auto quote = [](const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = '\0';
+  const std::string cmd = quote(python) + " " + quote(intref) + " " + quote(image_path) + " " + quote(feats_path) +
+                          " --dump " + quote(py) + (n > 0 ? " --pack-bin " + quote(self) : "") + " >/dev/null";
+  if (ok && std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "earshot-pack: --reference: the Python integer reference failed (%s)\n", cmd.c_str());
+    ok = false;
+  }
+  std::string a, b;
+  if (ok) {
+    std::vector<uint8_t> x, y;
+    ok = trace::read_file(cpp.c_str(), x) && trace::read_file(py.c_str(), y);
+    a.assign(x.begin(), x.end());
+    b.assign(y.begin(), y.end());
+  }
+  std::remove(cpp.c_str());
+  std::remove(py.c_str());
+  rmdir(dir);
+  if (!ok) return false;
+  if (a != b) {
+    size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    const size_t from = i > 60 ? i - 60 : 0;
+    std::fprintf(stderr,
+                 "earshot-pack: --reference %s: the C++ runtime and the Python integer reference differ at byte %zu:\n"
+                 "  C++:    ...%s\n  Python: ...%s\n",
+                 feats_path.c_str(), i, a.substr(from, 120).c_str(), b.substr(from, 120).c_str());
+    return false;
+  }
+  std::printf("%s: --reference %s: identical to the Python integer reference (%zu encoder frames, %zu decoder steps, "
+              "text \"%s\")\n",
+              image_path.c_str(), feats_path.c_str(), t.ctc_tokens.size(), t.logits.size(), t.text.c_str());
+  return true;
+}
+
+int verify(const std::string& path, const std::vector<std::string>& references = {}) {
   Loaded buf;
   ModelImage img;
   if (!open_image(path, buf, img)) return 1;
@@ -162,6 +240,8 @@ int verify(const std::string& path) {
   }
   std::printf("%s: OK (format %u.%u, model %s, %u tensors, %u bytes, CRC-32 %08x)\n", path.c_str(), kImageVersionMajor,
               img.version_minor(), kModelArch, img.tensor_count(), img.file_bytes(), img.crc());
+  for (const auto& r : references)
+    if (!verify_reference(path, buf, r)) return 1;
   return 0;
 }
 
@@ -305,6 +385,11 @@ int main(int argc, char** argv) {
   ins->add_option("image", file, "Model image (.esm)")->required();
   auto* ver = app.add_subcommand("verify", "Validate an image and its model schema; non-zero exit and a message naming any defect");
   ver->add_option("image", file, "Model image (.esm)")->required();
+  std::vector<std::string> references;
+  ver->add_option("--reference", references,
+                  "Features (.npy int16 frames x mels, as 'earshot features -o' writes): the C++ runtime must give the "
+                  "Python integer reference's (tools/train/intref.py) tokens and logits byte for byte; repeatable")
+      ->check(CLI::ExistingFile);
   std::string out, name;
   bool report = false;
   auto* pk = app.add_subcommand("pack", "Quantize a float checkpoint (safetensors from tools/train/export.py) into an image");
@@ -327,7 +412,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (ins->parsed()) return inspect(file);
-  if (ver->parsed()) return verify(file);
+  if (ver->parsed()) return verify(file, references);
   if (pk->parsed()) return pack_cmd(file, out, name, report);
   if (tb->parsed()) return tables_cmd();
   if (fl->parsed()) return flash_cmd(fw_file, model_file, out, board);
