@@ -31,12 +31,15 @@ void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
   ctc_ = a.take<int16_t>(hp_->vocab_size);
 }
 
-void StreamingEncoder::reset() {
-  // Zero state at utterance start (MODEL.md step 2).
+void StreamingEncoder::reset_state() {
   for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
     std::memset(h8_[l], 0, hp_->enc_hidden);
     std::memset(c16_[l], 0, hp_->enc_hidden * sizeof(int16_t));
   }
+}
+
+void StreamingEncoder::reset() {
+  reset_state();  // zero state at stream start (MODEL.md step 2)
   filled_ = 0;
   ctc_token_ = 0;
 }

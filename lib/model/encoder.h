@@ -19,6 +19,9 @@ class StreamingEncoder {
   static size_t scratch_size(const Model& m);
   void layout(ArenaCarver& a, const Model& m);
   void reset();
+  // Zeroes the LSTM state only (the stacking of the next frame goes on): the
+  // recognizer's idle reset between utterances (MODEL.md step 2).
+  void reset_state();
 
   // One feature frame (n_mels int16, Q8 dB). Returns true when it completed
   // an encoder frame: output(), ctc_logits() and ctc_token() then describe it.

@@ -175,6 +175,11 @@ void Recognizer::feature_frame(const int16_t* f) {
     else
       decoder_.on_end(ring_, isa_, scratch_);
   }
+  // Idle reset: while waiting for speech, every endpoint time of blank frames
+  // the encoder's LSTM state returns to zero. The model learnt utterances that
+  // start from zero state, so an utterance deep into a stream is heard as at
+  // the start of one, not coloured by what came minutes before.
+  if (!decoder_started() && blank_run_ > 0 && blank_run_ % endpoint_frames_ == 0) encoder_.reset_state();
 }
 
 earshot_status Recognizer::push(const int16_t* pcm, size_t n, Error& err) {

@@ -179,6 +179,9 @@ earshot_status model_schema_open(const ModelImage& img, ModelHparams& hp, ModelT
     if (t.input_mult[m] < 0 || t.input_shift[m] < kernels::kShiftMin || t.input_shift[m] > kernels::kShiftMax)
       return bad(err, "tensor 'input.mult'/'input.shift' band %u: mult %d shift %d outside the requantization contract", m,
                  t.input_mult[m], t.input_shift[m]);
+  for (uint32_t m = 0; m < M; ++m)  // features are int16: a mean outside that range would overflow `f - mean`
+    if (t.input_mean_q8[m] < INT16_MIN || t.input_mean_q8[m] > INT16_MAX)
+      return bad(err, "tensor 'input.mean_q8' band %u: %d is outside the int16 feature range", m, t.input_mean_q8[m]);
 
   for (uint32_t l = 0; l < hp.enc_layers; ++l) {
     char name[32];

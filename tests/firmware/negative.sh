@@ -6,12 +6,17 @@
 #   negative.sh CASE --host-bin DIR --build DIR [--board virt|raspi2b] [--cpu CPU]
 #
 #   corrupt-model    one byte of the model in the flash file flipped: the
-#                    model reader's CRC check reports it, exit 2
+#                    model reader's CRC check reports it, exit 2; then a
+#                    defect every CRC agrees with (decoder.max_chars = 0 with
+#                    the model's CRC, the header's copy of it and the header
+#                    CRC rewritten, as a buggy packer would write it): the
+#                    device's own schema check names the key, exit 2
 #   wav-44k          a 44.1 kHz WAV: the WAV reader names the rate, exit 1
 #   wav-truncated    a WAV cut short: the reader says how many bytes remain
 #                    (a %zu in lib/audio/wav.cpp: app/format.cpp prints it), exit 1
 #   arena-too-small  arena=4096 limits the arena: reported at start-up with
-#                    the size the model needs, exit 2
+#                    the size the model needs (the first line out, before any
+#                    audio is read or decoded), exit 2
 #   no-flash-header  flash without a header (virt: 64 MiB of zeros;
 #                    raspi2b: kernel7.img without a model), exit 2
 #   corrupt-firmware one byte of the flash file's firmware part flipped
@@ -89,6 +94,26 @@ case $case in
     flip_byte "$work/flash.img" $((off + 20000))  # inside the tensor data
     expect 2 '"error":"the model in flash is not usable","detail":"model image: CRC mismatch' -- \
       "${runfw[@]}" --flash "$work/flash.img" "$wav"
+    "$bin/earshot-pack" flash --board "$board" --firmware "$build/earshot-fw.bin" --model "$work/tiny.esm" -o "$work/flash.img" >/dev/null
+    python3 - "$work/flash.img" "$header_at" <<'PY'
+import struct, sys, zlib
+path, at = sys.argv[1], int(sys.argv[2])
+f = bytearray(open(path, "rb").read())
+model_off, model_bytes = struct.unpack_from("<II", f, at + 36)
+m = f[model_off:model_off + model_bytes]
+key = b"decoder.max_chars"  # metadata entry: u8 type (1 = u32), u8 key_len, u16, u32 value_bytes, key, value
+i = m.find(key)
+assert i >= 8 and m[i - 8] == 1 and m[i - 7] == len(key), "decoder.max_chars entry not found"
+struct.pack_into("<I", m, i + len(key), 0)
+crc = zlib.crc32(bytes(m[:-4])) & 0xFFFFFFFF
+struct.pack_into("<I", m, len(m) - 4, crc)
+f[model_off:model_off + model_bytes] = m
+struct.pack_into("<I", f, at + 44, crc)  # model_crc32: the header's copy
+struct.pack_into("<I", f, at + 60, zlib.crc32(bytes(f[at:at + 60])) & 0xFFFFFFFF)  # header_crc32
+open(path, "wb").write(f)
+PY
+    expect 2 '"error":"the model in flash is not usable","detail":"model: metadata .decoder.max_chars. = 0 is outside' -- \
+      "${runfw[@]}" --flash "$work/flash.img" "$wav"
     ;;
   wav-44k)
     python3 - "$wav" "$work/44k.wav" <<'PY'
@@ -111,6 +136,9 @@ PY
   arena-too-small)
     expect 2 '"error":"arena too small for the model.*"arena_needed":[0-9]+,"arena_bytes":4096' -- \
       "${runfw[@]}" --model "$work/tiny.esm" --fw-arg arena=4096 "$wav"
+    # At start-up: the first thing the firmware says, and no file was read or decoded.
+    head -n 1 "$work/out" | grep -q '"error":"arena too small' || { echo "negative.sh $case: not the first line out"; exit 1; }
+    ! grep -q '"file":' "$work/out" || { echo "negative.sh $case: audio was processed before the arena check"; exit 1; }
     ;;
   no-flash-header)
     if [[ $board == virt ]]; then

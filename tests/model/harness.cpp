@@ -179,6 +179,9 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   std::vector<uint8_t> scratch(1 << 16);
   Trace tr;
 
+  const uint64_t ms = endpoint_ms ? endpoint_ms : kDefaultEndpointMs, fs = m.encoder_frame_samples();
+  const uint64_t endpoint = std::max<uint64_t>(1, (ms * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+  uint64_t blank_run = 0;
   // Steps 1-3 over the whole input.
   const size_t T = feats.size() / M;
   size_t N = T / hp.stack;
@@ -211,21 +214,28 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     s8_gemm_with(isa, t.ctc, g, scratch.data());
     tr.ctc_logits.insert(tr.ctc_logits.end(), z.begin(), z.end());
     tr.ctc_tokens.push_back(argmax_s16(z.data(), V));
+    // The idle reset (Recognizer): before the onset, every E blank frames, zero state.
+    if (tr.onset < 0) {
+      if (tr.ctc_tokens.back() != 0) {
+        tr.onset = static_cast<int64_t>(n);
+      } else if (++blank_run % endpoint == 0) {
+        for (uint32_t l = 0; l < hp.enc_layers; ++l) {
+          std::fill(h[l].begin(), h[l].end(), 0);
+          std::fill(c[l].begin(), c[l].end(), 0);
+        }
+      }
+    }
   }
 
-  // Steps 4-5, every frame already known.
-  for (size_t n = 0; n < N; ++n)
-    if (tr.ctc_tokens[n] != 0) { tr.onset = static_cast<int64_t>(n); break; }
+  // Steps 4-5, every frame already known (the onset was found above).
   if (tr.onset < 0) return tr;
   // End of utterance on silence (RecognizerConfig::endpoint_ms): the input
   // ends at the frame completing a run of E blank CTC frames after the onset.
   {
-    const uint64_t ms = endpoint_ms ? endpoint_ms : kDefaultEndpointMs, fs = m.encoder_frame_samples();
-    const uint64_t E = std::max<uint64_t>(1, (ms * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
     uint64_t run = 0;
     for (size_t n = static_cast<size_t>(tr.onset) + 1; n < N; ++n) {
       run = tr.ctc_tokens[n] == 0 ? run + 1 : 0;
-      if (run >= E) {
+      if (run >= endpoint) {
         N = n + 1;
         break;
       }

@@ -223,3 +223,18 @@ TEST_CASE("container defects still come from the image reader") {
   CHECK(has(err.message, "truncated"));
   CHECK_FALSE(m.is_open());
 }
+
+// Found by test_corruption.cpp's CRC-repaired byte-flip sweep under UBSan: a
+// flipped high byte of one band's mean (here -2^31 + 4352) passed the schema,
+// and the encoder's `feature - mean` (int32) overflowed on the first frame.
+// Features are int16 Q8 dB, so a mean outside int16 is a defect, not a model.
+TEST_CASE("a feature mean outside the int16 feature range is named") {
+  for (const int32_t bad : {int32_t{-2147479296}, int32_t{32768}, int32_t{-32769}, int32_t{0x7FFFFFFF}}) {
+    ImageParts p = random_model_parts(kSpec);
+    ImageWriter::Tensor* t = p.tensor("input.mean_q8");
+    std::memcpy(t->data.data() + 5 * 4, &bad, 4);  // band 5
+    const std::string msg = open_error(p);
+    INFO(bad << ": " << msg);
+    CHECK(has(msg, "input.mean_q8"));
+  }
+}

@@ -149,7 +149,8 @@ std::vector<double> Safetensors::floats(const StTensor& t) const {
       v[i] = f;
     }
   } else if (t.dtype == "F64") {
-    std::memcpy(v.data(), p, 8 * n);
+    // An empty tensor has no buffer: memcpy with a null destination is UB even for 0 bytes.
+    if (n) std::memcpy(v.data(), p, 8 * n);
   } else if (t.dtype == "F16") {
     for (size_t i = 0; i < n; ++i) v[i] = half_to_double(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
   } else if (t.dtype == "BF16") {

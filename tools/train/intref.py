@@ -339,25 +339,44 @@ class Model:
             raise ValueError(f"features must be frames x {self.n_mels}, got {f.shape}")
         return requant_s8(f - self.mean_q8, self.in_mult, self.in_shift)
 
-    def encode(self, feats):
-        """Steps 1-3: returns (e: N x H int8 encoder outputs, z: N x V int16 Q10 CTC logits)."""
+    def endpoint_frames(self, endpoint_ms=None):
+        """The recognizer's endpoint time in encoder frames (rounded up)."""
+        ms = DEFAULT_ENDPOINT_MS if endpoint_ms is None else endpoint_ms
+        fs = self.stack * self.hop
+        return max(1, -(-ms * self.rate // (1000 * fs)))
+
+    def encode(self, feats, endpoint_ms=None):
+        """Steps 1-3: returns (e: N x H int8 encoder outputs, z: N x V int16 Q10 CTC logits).
+        The idle reset: before the first non-blank CTC frame, every E blank frames the LSTM
+        state returns to zero (as the recognizer does while it waits for speech)."""
         x8 = self.input_q(feats)
         n = len(x8) // self.stack
+        E = self.endpoint_frames(endpoint_ms)
         h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
         c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
         e = np.zeros((n, self.H), np.int64)
+        z = np.zeros((n, self.V), np.int64)
+        waiting, run = True, 0
         for t in range(n):
             x = x8[t * self.stack:(t + 1) * self.stack].reshape(-1)  # oldest frame first
             for l in range(self.L):
                 h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
                 x = h[l]
             e[t] = x
-        z = np.array([self.ctc.s16(e[t]) for t in range(n)], dtype=np.int64).reshape(n, self.V)
+            z[t] = self.ctc.s16(e[t])
+            if waiting:
+                if int(np.argmax(z[t])) != 0:
+                    waiting = False
+                else:
+                    run += 1
+                    if run % E == 0:
+                        h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
+                        c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
         return e, z
 
     def greedy(self, feats, endpoint_ms=DEFAULT_ENDPOINT_MS):
         """Steps 1-5 with greedy search. Returns the dump dict (plus `enc` and `ctc_logits` arrays)."""
-        e, z = self.encode(feats)
+        e, z = self.encode(feats, endpoint_ms)
         n_frames = len(e)
         ctc = [int(np.argmax(r)) for r in z]  # np.argmax: lowest index on ties, as the runtime
         onset = next((i for i, t in enumerate(ctc) if t != 0), None)
@@ -365,8 +384,7 @@ class Model:
         if onset is not None:
             # End of utterance on silence (the recognizer's endpoint_ms): the input ends at the
             # frame that completes a run of E blank CTC frames after the onset.
-            fs = self.stack * self.hop
-            E = max(1, -(-endpoint_ms * self.rate // (1000 * fs)))
+            E = self.endpoint_frames(endpoint_ms)
             run = 0
             for i in range(onset + 1, n_frames):
                 run = run + 1 if ctc[i] == 0 else 0
