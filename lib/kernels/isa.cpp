@@ -156,3 +156,24 @@ earshot_status isa_select_from_env(Error& err) {
 }
 
 }  // namespace earshot::kernels
+
+// The per-thread matrix override (matrix_override.h): hosted builds only; bare
+// metal has one thread and no second backend.
+#include "kernels/matrix_override.h"
+
+namespace earshot::kernels {
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
+namespace {
+thread_local const MatrixOverride* t_override = nullptr;
+}
+const MatrixOverride* set_thread_matrix_override(const MatrixOverride* o) {
+  const MatrixOverride* prev = t_override;
+  t_override = o;
+  return prev;
+}
+const MatrixOverride* thread_matrix_override() { return t_override; }
+#else
+const MatrixOverride* set_thread_matrix_override(const MatrixOverride*) { return nullptr; }
+const MatrixOverride* thread_matrix_override() { return nullptr; }
+#endif
+}  // namespace earshot::kernels

@@ -148,6 +148,11 @@ bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why
   if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
   if (o.ctc_weight >= 0) cfg.ctc_weight_pct = o.ctc_weight == 0 ? EARSHOT_CTC_OFF : static_cast<uint32_t>(o.ctc_weight);
   info_ = &m.info();
+  if (o.backend == "xnnpack") {
+    xnn_ = std::make_unique<XnnOverride>();
+    if (!xnn_->install(why)) return why = "--backend xnnpack: " + why, false;
+    xnn_verbose_ = o.verbose;
+  }
   earshot_status st = earshot_arena_size(m.handle(), &cfg, &needed_);
   if (st != EARSHOT_OK) return why = api_error("earshot_arena_size", st), false;
   const size_t budget = o.arena_kb ? static_cast<size_t>(o.arena_kb) * 1024 : needed_;
@@ -194,15 +199,22 @@ bool Session::set_grammar(const OpenModel& m, const ModelOptions& o, std::string
   return true;
 }
 
+Session::~Session() {
+  if (xnn_ && xnn_verbose_)
+    std::fprintf(stderr, "earshot: XNNPACK ran %llu matrix products with %zu operators (%llu left to earshot's kernels)\n",
+                 static_cast<unsigned long long>(xnn_->calls()), xnn_->operators(),
+                 static_cast<unsigned long long>(xnn_->fallbacks()));
+}
+
 void Session::report(const char* cmd, const OpenModel& m, const ModelOptions& o) const {
   if (!o.verbose) return;
   std::string g;
   if (o.constrained())
     g = ", " + std::string(o.grammar.empty() ? "word list " + o.words : "grammar " + o.grammar) + " (" +
         std::to_string(grammar_bytes_) + " bytes)";
-  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s\n",
+  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s%s\n",
                cmd, m.path().c_str(), m.info().name, m.image_bytes(), arena_.size(), needed_, active_isa_name(),
-               g.c_str());
+               xnn_ ? " with matrix products on XNNPACK (not bit-exact)" : "", g.c_str());
 }
 
 bool select_isa(const std::string& isa, std::string& why) {
@@ -243,9 +255,9 @@ bool resolve_backend(ModelOptions& o, std::string& why) {
     if (!xnnpack_built())
       return why = "XNNPACK is not built into this earshot (libxnnpack-dev was not found when it was configured)",
              false;
-    return why = "the recognizer has no XNNPACK path yet (its kernels are chosen by ISA level only); "
-                 "'earshot bench' times XNNPACK on this model's shapes",
-           false;
+    // Matrix products on XNNPACK (Session installs it); the rest at --isa's level or the best.
+    if (o.isa == "scalar") return why = "--isa scalar is the reference (--backend ref), not XNNPACK's", false;
+    return true;
   }
   return why = "expected ref, simd or xnnpack", false;
 }

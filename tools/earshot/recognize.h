@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "earshot/earshot.h"
+#include "xnn_override.h"
 
 namespace earshot::cli {
 
@@ -61,6 +62,10 @@ class OpenModel {
 // One recognizer in an arena of the board's size (or --arena-kb).
 class Session {
  public:
+  Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();  // with --backend xnnpack and -v: how many products XNNPACK ran
   // On failure `why` is one line (e.g. the arena does not fit the model).
   bool create(const OpenModel& m, const ModelOptions& o, std::string& why);
   earshot_recognizer* rec() const { return rec_; }
@@ -79,6 +84,8 @@ class Session {
   size_t needed_ = 0;
   earshot_recognizer* rec_ = nullptr;
   const earshot_model_info* info_ = nullptr;
+  std::unique_ptr<XnnOverride> xnn_;  // --backend xnnpack
+  bool xnn_verbose_ = false;
 };
 
 // Applies --isa (or validates $EARSHOT_ISA) before any recognizer exists.

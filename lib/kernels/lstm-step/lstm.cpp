@@ -2,6 +2,7 @@
 // fused step: gate products through the s8 GEMM kernel of the ISA into int16
 // scratch, then that ISA's element-wise cell.
 #include "kernels/lstm-step/lstm_step.h"
+#include "kernels/matrix_override.h"
 #include "kernels/lstm-step/ukernels.h"
 #include "kernels/s8-gemm/ukernels.h"
 
@@ -112,6 +113,7 @@ LstmStepFn lstm_step_kernel(Isa isa) {
 }
 
 void lstm_step_with(Isa isa, const LstmLayer& l, const LstmStepArgs& a, void* scratch) {
+  if (const MatrixOverride* o = thread_matrix_override(); o && o->lstm && o->lstm(o->self, l, a)) return;
   lstm_step_kernel(isa)(l, a, scratch);
 }
 

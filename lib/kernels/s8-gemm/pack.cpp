@@ -1,6 +1,7 @@
 // Packing, validation and dispatch of the s8 GEMM family.
 #include <cstring>
 
+#include "kernels/matrix_override.h"
 #include "kernels/s8-gemm/ukernels.h"
 
 namespace earshot::kernels {
@@ -186,6 +187,7 @@ S8GemmFn s8_gemm_kernel(Isa isa) {
 }
 
 void s8_gemm_with(Isa isa, const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
+  if (const MatrixOverride* o = thread_matrix_override(); o && o->gemm && o->gemm(o->self, m, a)) return;
   const S8GemmFn fn = s8_gemm_kernel(isa);
   const size_t elt = a.out_type == OutType::s32 ? 4 : a.out_type == OutType::s16 ? 2 : 1;
   S8GemmArgs c = a;
