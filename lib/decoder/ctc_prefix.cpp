@@ -19,7 +19,7 @@ int32_t log_add_q10(int32_t a, int32_t b) {
 namespace {
 
 // x + l with log 0 absorbing (l is a frame's log-probability, >= -32768).
-int32_t add_lp(int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max(kLogZeroQ10, x + l); }
+int32_t add_lp(int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l); }
 
 }  // namespace
 
@@ -29,11 +29,11 @@ void CtcFrames::push(const int16_t* logits) {
   int16_t* out = lp_ + size_t(count_ % R_) * V_;
   if (V <= 256) {  // every real vocabulary (characters); the general path below for the rest
     kernels::log_softmax_q10(logits, V, tmp);
-    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max(-32768, tmp[v]));
+    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max<int32_t>(-32768, tmp[v]));
   } else {
     int32_t mx = 0;
     const int32_t lse = kernels::log_sum_exp_q10(logits, V, &mx);
-    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max(-32768, logits[v] - mx - lse));
+    for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max<int32_t>(-32768, logits[v] - mx - lse));
   }
   ++count_;
 }
@@ -102,7 +102,7 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   const uint64_t F = st.upto;
   if (c == blank_) {
     if (F == 0) return st.last < 0 ? 0 : kLogZeroQ10;
-    return std::min(0, log_add_q10(rn_at(st, F - 1), rb_at(st, F - 1)));
+    return std::min<int32_t>(0, log_add_q10(rn_at(st, F - 1), rb_at(st, F - 1)));
   }
   const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
   int32_t psi = kLogZeroQ10;
@@ -113,7 +113,7 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
     const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
     psi = log_add_q10(psi, add_lp(phi, lp[c]));
   }
-  return std::min(0, psi);
+  return std::min<int32_t>(0, psi);
 }
 
 void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const {
