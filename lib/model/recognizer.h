@@ -35,7 +35,7 @@ inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
 inline constexpr uint32_t kMaxEndpointMs = 60000;
 // Calibrated on held-out speech (models/README.md "Rejection"): see
 // tools/train/calibrate_reject.py.
-inline constexpr uint32_t kDefaultRejectQ15 = 9830;  // 0.30
+inline constexpr uint32_t kDefaultRejectQ15 = 13631;  // 0.416
 
 // Confidence of a span of tokens: the geometric mean of their posteriors,
 // exp(sum of Q10 log-probabilities / count), in Q15 (32768 = 1). Integer
