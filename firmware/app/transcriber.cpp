@@ -128,26 +128,21 @@ int Transcriber::run(AudioSource& src, const char* file) {
   JsonLine line;
   line.str("file", file).str("text", text_);
   line.real("confidence", conf(count_ ? earshot_confidence_q15(static_cast<int32_t>(score_), count_) : 0), 10000);
-  line.begin_array("words");
-  for (uint32_t i = 0; i < n_words_; ++i) {
-    const Span& w = words_[i];
-    char word[kMaxChars + 1];
-    for (uint32_t j = 0; j < w.len; ++j) word[j] = text_[w.first + j];
-    word[w.len] = '\0';
-    line.begin_object().str("word", word).real("start", w.start_ms, 1000).real("end", w.end_ms, 1000);
-    line.real("confidence", conf(w.confidence_q15), 10000).end_object();
-  }
-  line.end_array().begin_array("utterances");
-  for (uint32_t i = 0; i < n_utts_; ++i) {
-    const Span& u = utts_[i];
-    char utt[kMaxChars + 1];
-    for (uint32_t j = 0; j < u.len; ++j) utt[j] = text_[u.first + j];
-    utt[u.len] = '\0';
-    line.begin_object().str("text", utt).real("start", u.start_ms, 1000).real("end", u.end_ms, 1000);
-    line.real("confidence", conf(u.confidence_q15), 10000).end_object();
-  }
-  line.end_array()
-      .num("tokens", n_chars_)
+  // words: {"word", start, end, confidence}; utterances: the same with "text".
+  auto spans = [&](const char* key, const char* text_key, const Span* sp, uint32_t n) {
+    line.begin_array(key);
+    for (uint32_t i = 0; i < n; ++i) {
+      char piece[kMaxChars + 1];
+      for (uint32_t j = 0; j < sp[i].len; ++j) piece[j] = text_[sp[i].first + j];
+      piece[sp[i].len] = '\0';
+      line.begin_object().str(text_key, piece).real("start", sp[i].start_ms, 1000).real("end", sp[i].end_ms, 1000);
+      line.real("confidence", conf(sp[i].confidence_q15), 10000).end_object();
+    }
+    line.end_array();
+  };
+  spans("words", "word", words_, n_words_);
+  spans("utterances", "text", utts_, n_utts_);
+  line.num("tokens", n_chars_)
       .num("encoder_frames", last_frames_)
       .nums("token_times", frames_, n_chars_, info_.encoder_frame_samples, info_.sample_rate_hz)
       .num("samples", static_cast<int64_t>(samples))

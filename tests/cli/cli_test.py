@@ -277,12 +277,7 @@ def case_transcribe_inputs():
 def case_transcribe_isa():
     m = image("s2")
     files = [sample(s) for s in SAMPLES]
-    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
-    levels = ["scalar"]
-    if re.search(r"\bavx2\b", flags):
-        levels.append("avx2")
-    if all(re.search(r"\b" + f + r"\b", flags) for f in ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"]):
-        levels.append("avx512vnni")
+    levels = cpu_levels()
     results = {}
     for isa in levels:
         rc, out, err = run(["transcribe", "--model", m, "--json", "--verbose", "--isa", isa] + files)
