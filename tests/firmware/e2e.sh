@@ -10,7 +10,8 @@
 #   1. `earshot transcribe --json` (host CLI, C API, x86 kernels): text,
 #      tokens, encoder_frames and token_times must be equal
 #   2. `earshot features` + `earshot-run` (the front-end's features pushed
-#      into the C++ runtime directly): text, token count, encoder frames
+#      into the C++ runtime directly, one utterance): the firmware's first
+#      utterance's text and length, and the encoder frames
 # Exit: 0 all equal, 1 a difference (printed), 77 host tools missing (skip).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,13 +74,22 @@ ok = len(fw) == len(host) == len(run)
 if not ok:
     print(f"{model}: {len(fw)} firmware lines, {len(host)} host lines, {len(run)} earshot-run lines")
 for f, h, r in zip(fw, host, run):
-    for ref, keys, what in ((h, ("file", "text", "tokens", "encoder_frames", "token_times"), "earshot transcribe"),
-                            (r, ("file", "text", "tokens", "encoder_frames"), "earshot-run")):
+    # earshot-run decodes one utterance (push_features + finish): it must be the firmware's first
+    # utterance (when it says anything); the firmware, like transcribe, goes on utterance after utterance.
+    first = dict(f)
+    if r.get("text"):
+        utts = f.get("utterances") or [{"text": ""}]
+        first["text"] = utts[0]["text"]
+        first["tokens"] = len(first["text"])
+    else:
+        first["text"], first["tokens"] = r.get("text"), r.get("tokens")
+    for got, ref, keys, what in ((f, h, ("file", "text", "tokens", "encoder_frames", "token_times"), "earshot transcribe"),
+                                 (first, r, ("file", "text", "tokens", "encoder_frames"), "earshot-run")):
         for k in keys:
-            if f.get(k) != ref.get(k):
+            if got.get(k) != ref.get(k):
                 ok = False
                 print(f"{model} {f.get('file')}: firmware ({target}) and {what} differ in {k}:\n"
-                      f"  firmware: {json.dumps(f.get(k))}\n  {what}: {json.dumps(ref.get(k))}")
+                      f"  firmware: {json.dumps(got.get(k))}\n  {what}: {json.dumps(ref.get(k))}")
     if ok:
         print(f"{model} {f['file'].split('/')[-1]}: same on {target} and host: {f['tokens']} tokens, "
               f"{f['encoder_frames']} encoder frames, {f['cycles']} cycles, arena {f['arena_bytes']} B, "
