@@ -121,7 +121,9 @@ earshot_status earshot_push(earshot_recognizer* recognizer, const int16_t* pcm, 
  * returns as soon as the current utterance becomes final (end token, endpoint
  * silence or the character limit); *consumed (may be NULL) is the number of
  * samples taken. Read the result, call earshot_next_utterance, and push the
- * remaining n - *consumed samples. Nothing is lost or decoded twice:
+ * remaining n - *consumed samples (while an utterance is final and
+ * earshot_next_utterance has not been called, it takes nothing). Nothing is
+ * lost or decoded twice:
  *   while (n) { earshot_push_some(r, pcm, n, &k); pcm += k; n -= k;
  *               earshot_get_result(r, &res); if (res.is_final) { use(res); earshot_next_utterance(r); } } */
 earshot_status earshot_push_some(earshot_recognizer* recognizer, const int16_t* pcm, size_t n, size_t* consumed);
