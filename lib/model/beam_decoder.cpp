@@ -18,13 +18,14 @@ using namespace kernels;
 uint32_t BeamDecoder::ring_frames(const ModelHparams& hp, uint32_t width) {
   // As GreedyDecoder::ring_frames, with the spread of the live hypotheses:
   // after every step head the centres of the live hypotheses lie within
-  // S = max_spread() frames of the leader's (laggards are dropped), and the
-  // lowest centre never decreases (children start at their parent's centre).
-  // A step waits while N <= c_max + W, so when the next frame arrives it needs
-  // [c_min - W, c_max + W]: at most S + 2W + 1 frames; at the onset, as for
-  // greedy, onset_back + W + 1. Several steps in one frame only raise c_min.
+  // S = max_spread() frames of the best-ranked one's (the others are dropped),
+  // so within 2S of each other, and the lowest centre never decreases
+  // (children start at their parent's centre). A step waits while
+  // N <= c_max + W, so when the next frame arrives it needs [c_min - W,
+  // c_max + W]: at most 2S + 2W + 1 frames; at the onset, as for greedy,
+  // onset_back + W + 1. Several steps in one frame only raise c_min.
   if (width <= 1) return GreedyDecoder::ring_frames(hp);
-  return hp.half_window + 1 + std::max(hp.half_window + max_spread(hp), hp.onset_back);
+  return hp.half_window + 1 + std::max(hp.half_window + 2 * max_spread(hp), hp.onset_back);
 }
 
 uint32_t BeamDecoder::ctc_frames(const ModelHparams& hp, uint32_t width) {
@@ -194,8 +195,10 @@ void BeamDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
 }
 
 // Steps 5.1-5.2 for every live hypothesis in one batched LSTM step and one
-// batched advance; then the laggards (centre more than max_spread() frames
-// behind the leader's) are dropped, which bounds the ring.
+// batched advance; then the strays (centre more than max_spread() frames from
+// the best-ranked hypothesis's, slot 0) are dropped, which bounds the ring.
+// Anchoring on the best, not the leader, keeps a wrong phrase whose window
+// races ahead (a grammar can force one) from pushing out the right one.
 void BeamDecoder::step_head(Isa isa, void* scratch) {
   const ModelTensors& t = model_->tensors();
   Hyps& h = hyp_[cur_];
@@ -219,15 +222,13 @@ void BeamDecoder::step_head(Isa isa, void* scratch) {
   g.y = adv_;
   g.y_stride = 1;
   s8_gemm_with(isa, t.dec_advance, g, scratch);
-  int64_t cmax = 0;
-  for (uint32_t i = 0; i < n_live_; ++i) {
+  for (uint32_t i = 0; i < n_live_; ++i)
     h.p[i] += (int64_t{hp_->max_advance_q8} * sigmoid_q15(adv_[i]) + (1 << 14)) >> 15;
-    cmax = std::max(cmax, h.p[i] >> 8);
-  }
-  const int64_t lowest = cmax - max_spread(*hp_);
+  const int64_t anchor = h.p[0] >> 8, S = max_spread(*hp_);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < n_live_; ++i) {
-    if ((h.p[i] >> 8) < lowest) continue;
+    const int64_t c = h.p[i] >> 8;
+    if (c < anchor - S || c > anchor + S) continue;
     if (kept != i) copy_hyp(h, i, h, kept);
     ++kept;
   }

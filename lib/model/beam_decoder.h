@@ -28,7 +28,7 @@ class BeamDecoder {
  public:
   // Encoder frames the ring must hold for this width (see the .cpp).
   static uint32_t ring_frames(const ModelHparams& hp, uint32_t width);
-  // Frames a live hypothesis's window centre may lag the leader's (2W).
+  // Frames a live hypothesis's window centre may be from the best-ranked one's (2W).
   static uint32_t max_spread(const ModelHparams& hp) { return 2 * hp.half_window; }
   static size_t scratch_size(const Model& m, uint32_t width);
   // Encoder frames of CTC log-probabilities (and of each hypothesis's CTC
@@ -76,7 +76,7 @@ class BeamDecoder {
   uint32_t steps() const { return steps_; }
   // Diagnostics (tests, bench): windows that reached below the ring's oldest
   // frame (always 0: the ring bound holds), and hypotheses dropped for
-  // lagging the leader by more than max_spread().
+  // straying more than max_spread() from the best-ranked one.
   uint64_t window_misses() const { return window_misses_; }
   uint64_t dropped_laggards() const { return dropped_; }
   uint64_t ctc_misses() const { return ctc_.misses(); }
