@@ -460,23 +460,29 @@ def case_eval():
           f"eval: progress bar on a terminal stderr, cleared at the end: {text!r}")
 
 
-def run_with_pty_stderr(args):
-    """Runs earshot with stderr on a pseudo-terminal; returns (what it wrote there, rc)."""
-    mpty, spty = pty.openpty()
-    p = subprocess.Popen([A.earshot] + args, stdout=subprocess.DEVNULL, stderr=spty)
-    os.close(spty)
+def read_pty(fd):
+    """Everything written to a pseudo-terminal until its other side closes (30 s of silence at most)."""
     got = b""
     while True:
-        r, _, _ = select.select([mpty], [], [], 30)
+        r, _, _ = select.select([fd], [], [], 30)
         if not r:
             break
         try:
-            b = os.read(mpty, 65536)
+            b = os.read(fd, 65536)
         except OSError:
             break
         if not b:
             break
         got += b
+    return got
+
+
+def run_with_pty_stderr(args):
+    """Runs earshot with stderr on a pseudo-terminal; returns (what it wrote there, rc)."""
+    mpty, spty = pty.openpty()
+    p = subprocess.Popen([A.earshot] + args, stdout=subprocess.DEVNULL, stderr=spty)
+    os.close(spty)
+    got = read_pty(mpty)
     rc = p.wait(timeout=60)
     os.close(mpty)
     return got.decode(), rc
@@ -599,18 +605,7 @@ def case_stream():
     os.close(spty)
     p.stdin.write(data)
     p.stdin.close()
-    got = b""
-    while True:
-        r, _, _ = select.select([mpty], [], [], 30)
-        if not r:
-            break
-        try:
-            b = os.read(mpty, 65536)
-        except OSError:
-            break
-        if not b:
-            break
-        got += b
+    got = read_pty(mpty)
     p.wait(timeout=60)
     os.close(mpty)
     text = got.decode()

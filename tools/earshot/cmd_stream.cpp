@@ -98,16 +98,10 @@ int run(const Options& o) {
       j["utterance"] = finals - 1;
       j["confidence"] = confidence_value(t.confidence_q15);
       if (o.model.constrained()) j["no_match"] = t.no_match;
-      auto words = ojson::array();
-      for (const auto& w : t.words)
-        words.push_back({{"word", w.text}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0},
-                         {"confidence", confidence_value(w.confidence_q15)}});
-      j["words"] = std::move(words);
+      j["words"] = words_json(t);
       j["tokens"] = t.token_frames.size();
       j["encoder_frames"] = t.encoder_frames;
-      auto times = ojson::array();
-      for (uint32_t f : t.token_frames) times.push_back(token_time(info, f));
-      j["token_times"] = std::move(times);
+      j["token_times"] = token_times_json(info, t);
       std::printf("%s\n", dump(j).c_str());
     } else {
       std::printf(live ? "\r\033[K%s\n" : "%s\n", t.no_match ? kNoMatch : t.text.c_str());

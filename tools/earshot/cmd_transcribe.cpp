@@ -148,11 +148,7 @@ nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, con
   j["text"] = t.text;
   j["confidence"] = confidence_value(t.confidence_q15);
   if (constrained) j["no_match"] = t.no_match;
-  auto words = ojson::array();
-  for (const auto& w : t.words)
-    words.push_back({{"word", w.text}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0},
-                     {"confidence", confidence_value(w.confidence_q15)}});
-  j["words"] = std::move(words);
+  j["words"] = words_json(t);
   auto segs = ojson::array();
   for (const auto& g : t.segments) {
     ojson e{{"text", g.text}, {"start", g.start_ms / 1000.0}, {"end", g.end_ms / 1000.0},
@@ -164,9 +160,7 @@ nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, con
   j["tokens"] = t.token_frames.size();
   j["rtf"] = t.audio_s > 0 ? std::round(t.compute_s / t.audio_s * 1e6) / 1e6 : 0.0;
   j["encoder_frames"] = t.encoder_frames;
-  auto times = ojson::array();
-  for (uint32_t f : t.token_frames) times.push_back(token_time(info, f));
-  j["token_times"] = std::move(times);
+  j["token_times"] = token_times_json(info, t);
   if (nbest) {  // the alternatives, best first, log-probability in nats
     auto nb = ojson::array();
     for (const auto& a : t.nbest) {

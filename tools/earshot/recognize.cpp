@@ -266,6 +266,20 @@ const char* active_isa_name() { return kernels::isa_name(kernels::isa_active());
 
 double confidence_value(int32_t q15) { return static_cast<double>((int64_t{q15} * 10000 + 16384) >> 15) / 10000.0; }
 
+nlohmann::ordered_json words_json(const Transcript& t) {
+  auto words = nlohmann::ordered_json::array();
+  for (const auto& w : t.words)
+    words.push_back({{"word", w.text}, {"start", w.start_ms / 1000.0}, {"end", w.end_ms / 1000.0},
+                     {"confidence", confidence_value(w.confidence_q15)}});
+  return words;
+}
+
+nlohmann::ordered_json token_times_json(const earshot_model_info& info, const Transcript& t) {
+  auto times = nlohmann::ordered_json::array();
+  for (uint32_t f : t.token_frames) times.push_back(token_time(info, f));
+  return times;
+}
+
 bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transcript& t, std::string& why) {
   earshot_result r{};
   earshot_status st = earshot_get_result(rec, &r);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "earshot/earshot.h"
 #include "xnn_override.h"
@@ -137,6 +138,10 @@ struct Transcript {
 bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transcript& t, std::string& why);
 // Q15 confidence as a number in [0, 1] with 4 decimals (the same on every target).
 double confidence_value(int32_t q15);
+// The JSON pieces transcribe and stream share: [{"word", "start", "end",
+// "confidence"}...] and the token times in seconds.
+nlohmann::ordered_json words_json(const Transcript& t);
+nlohmann::ordered_json token_times_json(const earshot_model_info& info, const Transcript& t);
 // Plain output in place of the text when a grammar fits nothing (no model character is '<').
 inline constexpr const char* kNoMatch = "<no match>";
 
