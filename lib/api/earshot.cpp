@@ -160,6 +160,7 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
   result->token_logprobs_q10 = r.token_logprobs;
   result->confidence_q15 = r.confidence_q15;
   result->utterance = r.utterance;
+  result->match_q15 = r.match_q15;
   uint32_t words = 0;
   for (uint32_t i = 0; i < r.num_tokens; ++i)
     words += r.text[i] != ' ' && (i == 0 || r.text[i - 1] == ' ');

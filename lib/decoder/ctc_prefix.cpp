@@ -27,6 +27,7 @@ void CtcFrames::push(const int16_t* logits) {
   int32_t tmp[256];
   const int32_t V = static_cast<int32_t>(V_);
   int16_t* out = lp_ + size_t(count_ % R_) * V_;
+  best_[count_ % R_] = total_;
   if (V <= 256) {  // every real vocabulary (characters); the general path below for the rest
     kernels::log_softmax_q10(logits, V, tmp);
     for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max<int32_t>(-32768, tmp[v]));
@@ -35,6 +36,7 @@ void CtcFrames::push(const int16_t* logits) {
     const int32_t lse = kernels::log_sum_exp_q10(logits, V, &mx);
     for (int32_t v = 0; v < V; ++v) out[v] = static_cast<int16_t>(std::max<int32_t>(-32768, logits[v] - mx - lse));
   }
+  total_ += *std::max_element(out, out + V);
   ++count_;
 }
 

@@ -25,23 +25,35 @@ inline constexpr int32_t kLogZeroQ10 = -(1 << 28);
 // ln(e^(a/1024) + e^(b/1024)) * 1024 with log 0 = kLogZeroQ10 (absorbing).
 int32_t log_add_q10(int32_t a, int32_t b);
 
-// CTC log-probabilities of the last R encoder frames (int16 Q10, <= 0, clamped).
+// CTC log-probabilities of the last R encoder frames (int16 Q10, <= 0, clamped),
+// and the running score of the best path (each frame's most likely token).
 class CtcFrames {
  public:
-  void layout(int16_t* mem, uint32_t frames, uint32_t vocab) { lp_ = mem, R_ = frames, V_ = vocab; }
-  static size_t bytes(uint32_t frames, uint32_t vocab) { return size_t{frames} * vocab * sizeof(int16_t); }
-  void reset() { count_ = 0; }
+  // mem: R * vocab int16; best: R int64 (the best-path sum before each kept frame).
+  void layout(int16_t* mem, int64_t* best, uint32_t frames, uint32_t vocab) {
+    lp_ = mem, best_ = best, R_ = frames, V_ = vocab;
+  }
+  void reset() { count_ = 0, total_ = 0; }
   // Frame count_ from its CTC logits (int16 Q10): log-softmax, clamped to int16.
   void push(const int16_t* logits);
   uint64_t count() const { return count_; }
   uint64_t oldest() const { return count_ > R_ ? count_ - R_ : 0; }
   uint32_t window() const { return R_; }
   const int16_t* at(uint64_t t) const { return lp_ + size_t(t % R_) * V_; }
+  // Sum over frames u < t of max_v lp_u[v] (Q10, <= 0): the best path's score
+  // (rejection compares a phrase's CTC score with it). t in [oldest(), count()];
+  // an older t reads as oldest().
+  int64_t best_before(uint64_t t) const {
+    if (t >= count_) return total_;
+    return best_[(t < oldest() ? oldest() : t) % R_];
+  }
 
  private:
   int16_t* lp_ = nullptr;
+  int64_t* best_ = nullptr;
   uint32_t R_ = 0, V_ = 0;
   uint64_t count_ = 0;
+  int64_t total_ = 0;
 };
 
 // One prefix's CTC state (r_n, r_b over a circular window of R frames). The

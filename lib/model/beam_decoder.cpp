@@ -78,7 +78,8 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   const size_t B = width, V = hp_->vocab_size;
   if (ctc_w_) {
     int16_t* lp = a.take<int16_t>(size_t{ctc_R_} * V);
-    ctc_frames_.layout(lp, ctc_R_, static_cast<uint32_t>(V));
+    int64_t* best = a.take<int64_t>(ctc_R_);
+    ctc_frames_.layout(lp, best, ctc_R_, static_cast<uint32_t>(V));
     ctc_.init(&ctc_frames_, ctc_R_, 0);
   }
   take(a, hyp_[0]);
@@ -103,6 +104,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   fin_text_ = a.take<char>(B * (size_t{max_chars} + 1));
   fin_score_ = a.take<int32_t>(B);
   fin_joint_ = a.take<int64_t>(B);
+  fin_match_ = a.take<int64_t>(B);
   fin_n_ = a.take<uint32_t>(B);
   fin_order_ = a.take<uint32_t>(B);
   partial_ = a.take<char>(size_t{max_chars} + 1);
@@ -181,6 +183,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16
       // The empty prefix from the decoder's first frame (frames before it count as silence).
       ctc_.start(h.cs[0], static_cast<uint64_t>(h.p[0] >> 8), static_cast<uint64_t>(h.p[0] >> 8));
       h.ctc[0] = 0;
+      ctc_best0_ = ctc_frames_.best_before(h.cs[0].start);
     }
     n_live_ = 1;
     step_head(isa, scratch);
@@ -248,7 +251,7 @@ bool norm_better(int64_t a, uint32_t na, int64_t b, uint32_t nb) {
 
 }  // namespace
 
-void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t jnt) {
+void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t jnt, int32_t ctc) {
   const uint32_t n = h.n[i];
   // Rank: length-normalised joint score, ties to the one finished first.
   uint32_t pos = 0;
@@ -270,7 +273,19 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t
   txt[n] = '\0';
   fin_score_[slot] = score;
   fin_joint_[slot] = jnt;
+  fin_match_[slot] = match_score(score, ctc, ctc_w_ ? h.cs[i].upto : 0);
   fin_n_[slot] = n;
+}
+
+// Out-of-grammar evidence: the joint score with the CTC part measured against
+// the best path over the same frames [s, F). A phrase the audio did not say
+// falls far below the best path; the attention score alone does not, because
+// under a grammar the decoder is only asked about allowed characters.
+int64_t BeamDecoder::match_score(int32_t att, int32_t ctc, uint64_t upto) const {
+  if (!ctc_w_) return att;
+  const int64_t best = ctc_frames_.best_before(upto) - ctc_best0_;
+  const int64_t rel = std::min<int64_t>(0, int64_t{ctc} - best);
+  return (int64_t{100 - int32_t(ctc_w_)} * att + int64_t{ctc_w_} * rel) / 100;
 }
 
 // Log-probabilities are <= 0, so a live hypothesis with score s can finish
@@ -417,7 +432,7 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     const uint32_t c = cand_order_[r], i = cand_parent_[c], tok = cand_token_[c];
     const int32_t s = cand_score_[c];
     if (tok == 0) {
-      add_finished(h, i, s, cand_joint_[c]);
+      add_finished(h, i, s, cand_joint_[c], cand_ctc_[c]);
       continue;
     }
     const uint32_t j = n_next++;
@@ -435,7 +450,7 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     nx.score[j] = s;
     if (grammar_) nx.g[j] = grammar_->next(h.g[i], tok);
     if (len + 1 == max_chars_) {  // the character limit ends it
-      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s, cand_joint_[c]);
+      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s, cand_joint_[c], cand_ctc_[c]);
       --n_next;
     }
   }

@@ -19,7 +19,7 @@
 
 namespace earshot {
 
-inline constexpr uint32_t kMaxBeam = 8;
+inline constexpr uint32_t kMaxBeam = 32;
 // Joint CTC-attention scoring (MODEL.md "CTC prefix scoring"): a hypothesis's
 // rank is (100 - w) * attention score + w * CTC prefix score, w in percent.
 inline constexpr uint32_t kDefaultCtcWeightPct = 30;
@@ -61,6 +61,12 @@ class BeamDecoder {
   const int32_t* token_logprobs() const;  // Q10 log-softmax of each token (<= 0)
   const char* text() const;
   int32_t score_q10() const;
+  // The best finished hypothesis's match score (Q10 sum over its tokens and the
+  // end, <= 0): with CTC scoring (100 - w)% of the attention score plus w% of
+  // its CTC score relative to the best CTC path (MODEL.md "Confidence,
+  // rejection"); without, the attention score. Out-of-grammar rejection tests
+  // it. 0 before done or when nothing finished.
+  int64_t match_score_q10() const { return done() && n_fin_ ? fin_match_[fin_order_[0]] : 0; }
 
   // Finished hypotheses, best first (only once done; up to `width`).
   uint32_t num_nbest() const { return done() ? n_fin_ : 0; }
@@ -110,7 +116,8 @@ class BeamDecoder {
   void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
   void step_head(kernels::Isa isa, void* scratch);
   bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
-  void add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t joint);
+  void add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t joint, int32_t ctc);
+  int64_t match_score(int32_t att, int32_t ctc, uint64_t upto) const;
   bool finished_beats_live() const;
   int64_t joint(int32_t att, int32_t ctc) const {
     return int64_t{100 - int32_t(ctc_w_)} * att + int64_t{ctc_w_} * ctc;
@@ -145,12 +152,14 @@ class BeamDecoder {
   char* fin_text_ = nullptr;       // [B][max_chars + 1]
   int32_t* fin_score_ = nullptr;   // [B]
   int64_t* fin_joint_ = nullptr;   // [B]
+  int64_t* fin_match_ = nullptr;   // [B] match_score_q10()
   uint32_t* fin_n_ = nullptr;      // [B]
   uint32_t* fin_order_ = nullptr;  // [B]
   uint32_t n_fin_ = 0;
   char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
 
   uint32_t ctc_w_ = 0, ctc_R_ = 0;
+  int64_t ctc_best0_ = 0;  // best_before(s) of this utterance's first frame
   CtcFrames ctc_frames_;
   CtcPrefixScorer ctc_;
 

@@ -111,7 +111,9 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
     const uint64_t rate = model.hparams().frontend.sample_rate_hz;
     r->endpoint_frames_ = static_cast<uint32_t>(std::max<uint64_t>(1, (ms * rate + frame_ms_x - 1) / frame_ms_x));
   }
-  r->reject_q15_ = cfg.reject_q15 ? cfg.reject_q15 : kDefaultRejectQ15;
+  r->reject_q15_ = cfg.reject_q15                                  ? cfg.reject_q15
+                   : uses_beam(cfg) && ctc_weight(cfg) != 0 ? kDefaultRejectJointQ15
+                                                            : kDefaultRejectQ15;
   if (carve.overflow() ||
       r->frontend_.init(model.hparams().frontend, r->frontend_mem_, Frontend::memory_size(model.hparams().frontend),
                         err) != EARSHOT_OK) {
@@ -255,8 +257,8 @@ bool Recognizer::rejected() const {
   if (!has_grammar || !decoder_done()) return false;
   const uint32_t n = use_beam_ ? beam_->num_tokens() : decoder_.num_tokens();
   if (n == 0) return false;
-  const int32_t score = use_beam_ ? beam_->score_q10() : decoder_.score_q10();
-  return static_cast<uint32_t>(confidence_q15(score, n + 1)) < reject_q15_;
+  const int64_t match = use_beam_ ? beam_->match_score_q10() : decoder_.score_q10();
+  return static_cast<uint32_t>(confidence_q15(match, n + 1)) < reject_q15_;
 }
 
 RecognizerResult Recognizer::result() const {
@@ -289,6 +291,7 @@ RecognizerResult Recognizer::result() const {
   // Final: the score includes <eos>; partial: only the tokens so far.
   const bool with_eos = decoder_done() && r.num_tokens > 0;
   r.confidence_q15 = r.num_tokens ? confidence_q15(r.score_q10, r.num_tokens + (with_eos ? 1 : 0)) : 0;
+  r.match_q15 = use_beam_ && with_eos ? confidence_q15(beam_->match_score_q10(), r.num_tokens + 1) : r.confidence_q15;
   if (rejected()) {
     r.no_match = true;
     r.text = "";

@@ -33,9 +33,13 @@ namespace earshot {
 inline constexpr uint32_t kDefaultEndpointMs = 900;
 inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
 inline constexpr uint32_t kMaxEndpointMs = 60000;
-// Calibrated on held-out speech (models/README.md "Rejection"): see
-// tools/train/calibrate_reject.py.
-inline constexpr uint32_t kDefaultRejectQ15 = 13631;  // 0.416
+// Out-of-grammar rejection thresholds on RecognizerResult::match_q15, tuned by
+// tools/train/calibrate_reject.py on the calibration set (training voices
+// reading dev text; models/README.md "Out-of-grammar rejection"): greedy (or
+// beam without CTC), where the match is the confidence, and beam search with
+// CTC prefix scoring, where it weighs the phrase's CTC score against the best path.
+inline constexpr uint32_t kDefaultRejectQ15 = 13631;       // 0.416
+inline constexpr uint32_t kDefaultRejectJointQ15 = 11469;  // 0.350
 
 // Confidence of a span of tokens: the geometric mean of their posteriors,
 // exp(sum of Q10 log-probabilities / count), in Q15 (32768 = 1). Integer
@@ -51,9 +55,9 @@ struct RecognizerConfig {
   // blank CTC frames end the utterance as if the input ended there (the
   // decoder runs its remaining steps to <eos>). 0: kDefaultEndpointMs.
   uint32_t endpoint_ms = 0;
-  // Out-of-grammar rejection: with a grammar, a final text whose confidence
-  // (Q15, confidence_q15() of all its tokens and <eos>) is below this is "no
-  // match". 0: kDefaultRejectQ15; 1 rejects nothing.
+  // Out-of-grammar rejection: with a grammar, a final text whose match_q15
+  // (RecognizerResult) is below this is "no match". 0: kDefaultRejectQ15, or
+  // kDefaultRejectJointQ15 for beam search with CTC scoring; 1 rejects nothing.
   uint32_t reject_q15 = 0;
   // Beam search: weight of the CTC prefix score in percent (MODEL.md "CTC
   // prefix scoring"). 0: kDefaultCtcWeightPct; 1..100; kCtcOff: attention only.
@@ -93,6 +97,9 @@ struct RecognizerResult {
   int32_t score_q10 = 0;               // the text's score (NBestEntry::score_q10); partial while decoding
   int32_t confidence_q15 = 0;          // confidence_q15(score_q10, tokens + 1) once final, else of the
                                        // tokens so far; kept on a rejection (no_match) for the caller
+  int32_t match_q15 = 0;               // what out-of-grammar rejection tests (Q15): once final with beam
+                                       // search, confidence_q15 of BeamDecoder::match_score_q10() (the
+                                       // CTC part relative to the best CTC path); else = confidence_q15
   uint32_t utterance = 0;              // 0-based index of this utterance in the stream
   uint32_t num_nbest = 0;              // entries of nbest(): once final, 0 with no_match or when
                                        // nothing was decoded (no onset); greedy: 1 (the text)

@@ -56,6 +56,12 @@ def sample(name):
     return os.path.join(A.samples, name)
 
 
+def sample_text(name):
+    """What the bundled sample says (its manifest)."""
+    with open(os.path.join(A.samples, "manifest.jsonl")) as f:
+        return next(r["text"] for r in map(json.loads, f) if r["audio"] == name)
+
+
 def pcm_of(name):
     """The sample's samples as raw s16le bytes (the bundled WAVs are 16 kHz mono 16-bit)."""
     with wave.open(sample(name), "rb") as w:
@@ -732,8 +738,8 @@ def case_beam():
     for o in json_lines(out, "beam grammar"):
         for a in o.get("nbest", []):
             check(a["text"] in ("", "turn on the lights", "set a timer", "stop"), f"beam+grammar: {a['text']!r} allowed")
-    rc, out, err = run(["transcribe", "--model", m, "--beam", "9", files[0]])
-    check(rc == 2 and "beam" in err, "--beam 9: usage error naming the flag")
+    rc, out, err = run(["transcribe", "--model", m, "--beam", "33", files[0]])
+    check(rc == 2 and "beam" in err, "--beam 33: usage error naming the flag")
     rc, out, err = run(["transcribe", "--model", m, "-v", "--beam", "8", files[0]])
     need8 = int(re.search(r"arena (\d+) bytes", err).group(1)) if re.search(r"arena (\d+) bytes", err) else 0
     rc1, out1, err1 = run(["transcribe", "--model", m, "-v", files[0]])
@@ -1116,22 +1122,40 @@ def case_utterances():
 
 
 def case_reject():
-    """--reject: with a grammar, a phrase below the threshold is no match; its confidence is still reported."""
+    """--reject: with a grammar, a phrase whose match score is below the threshold is no match; its confidence
+    and match are still reported. With the defaults (beam 16, calibrated threshold) the bundled held-out
+    recordings are accepted under their own phrases and rejected under unrelated ones."""
     m = shipped_model()
     files = [sample(s) for s in SAMPLES]
     gp = os.path.join(TMP, "phrases.txt")
     with open(gp, "w") as fh:
         fh.write("turn on the kitchen lights\nset a timer for ten minutes\ngo forward two meters and turn left\n")
-    rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", "0"] + files)
-    kept = json_lines(out, "reject 0")
-    check(rc == 0 and all(not o["no_match"] and o["text"] for o in kept), "--reject 0: every file gets a phrase")
-    for o in kept:
-        c = o["confidence"]
-        for thr, rejected in [(max(0.0, c - 0.01), False), (min(1.0, c + 0.01), True)]:
-            rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", str(thr), o["file"]])
-            r = json_lines(out, "reject")[0]
-            check(r["no_match"] == rejected and (r["text"] == "") == rejected and r["confidence"] == c,
-                  f"--reject {thr} on {o['file']} (confidence {c}): rejected {rejected}: {r['text']!r}")
+    for beam in (["--beam", "1"], ["--beam", "4"], []):
+        rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", "0"] + beam + files)
+        kept = json_lines(out, "reject 0")
+        check(rc == 0 and all(not o["no_match"] and o["text"] for o in kept), f"--reject 0 {beam}: every file gets a phrase")
+        if beam == ["--beam", "1"]:
+            check(all(o["match"] == o["confidence"] for o in kept), "greedy: the match score is the confidence")
+        for o in kept:
+            c, mt = o["confidence"], o["match"]
+            for thr, rejected in [(max(0.0, mt - 0.01), False), (min(1.0, mt + 0.01), True)]:
+                rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", str(thr)] + beam +
+                                   [o["file"]])
+                r = json_lines(out, "reject")[0]
+                check(r["no_match"] == rejected and (r["text"] == "") == rejected and r["confidence"] == c and
+                      r["match"] == mt,
+                      f"--reject {thr} {beam} on {o['file']} (match {mt}): rejected {rejected}: {r['text']!r}")
+    # Defaults, real recordings: right phrases accepted (and right), unrelated commands rejected.
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp] + files)
+    for o, s in zip(json_lines(out, "default"), SAMPLES):
+        check(not o["no_match"] and o["text"] == sample_text(s), f"default: {o['file']} accepted as its phrase: {o['text']!r}")
+    other = os.path.join(TMP, "other.txt")
+    with open(other, "w") as fh:
+        fh.write("stop\nplay some music\nwhat time is it\nturn up the volume\nyes\nno\ncancel\nqueen of hearts\n")
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", other] + files)
+    for o in json_lines(out, "out of grammar"):
+        check(o["no_match"] and o["text"] == "" and all(u["no_match"] for u in o["utterances"]),
+              f"default: {o['file']} rejected under unrelated commands: {o['text']!r} (match {o['match']})")
     rc, out, err = run(["transcribe", "--model", m, "--grammar", gp, "--reject", "1"] + files)
     check(all(t == "<no match>" for _, t in plain_texts(out)), "--reject 1: plain output says <no match>")
     rc, out, err = run(["transcribe", "--model", m, "--reject", "1.5", files[0]])

@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     earshot_result r;
     uint32_t i;
     memset(&bcfg, 0, sizeof bcfg);
-    bcfg.beam = 9;
+    bcfg.beam = 33;
     CHECK(earshot_arena_size(model, &bcfg, &bbytes) == EARSHOT_ERR_INVALID_ARGUMENT);
     bcfg.beam = 4;
     CHECK(earshot_arena_size(model, &bcfg, &bbytes) == EARSHOT_OK);

@@ -169,10 +169,10 @@ TEST_CASE("C API: one earshot_model shared by threads; each thread's last error 
       // check that the message read back is that one, not another thread's.
       size_t need = 0;
       earshot_recognizer_config cfg{};
-      cfg.beam = 9 + i;  // above the limit: EARSHOT_ERR_INVALID_ARGUMENT naming the width
+      cfg.beam = 33 + i;  // above the limit: EARSHOT_ERR_INVALID_ARGUMENT naming the width
       if (earshot_arena_size(model, &cfg, &need) != EARSHOT_ERR_INVALID_ARGUMENT) diffs[i] += " beam not rejected";
       const std::string msg = earshot_last_error();
-      if (msg.find(std::to_string(9 + i)) == std::string::npos) diffs[i] += " last error not this thread's: " + msg;
+      if (msg.find(std::to_string(33 + i)) == std::string::npos) diffs[i] += " last error not this thread's: " + msg;
     });
   for (auto& t : pool) t.join();
   for (int i = 0; i < kThreads; ++i) CHECK_MESSAGE(diffs[i].empty(), "thread " << i << ": " << diffs[i]);

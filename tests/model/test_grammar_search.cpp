@@ -3,6 +3,7 @@
 // emit junk; the constraint is set between utterances only.
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "decoder/grammar.h"
@@ -18,17 +19,18 @@ namespace {
 struct Run {
   std::string text;
   bool no_match = false, final = false;
-  int32_t score = 0, confidence = 0;
+  int32_t score = 0, confidence = 0, match = 0;
 };
 
 // reject_q15 = 1: no out-of-grammar rejection (these tests are about the constraint).
 Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm, uint32_t max_chars = 0,
-              uint32_t reject_q15 = 1, uint32_t beam = 0) {
+              uint32_t reject_q15 = 1, uint32_t beam = 0, uint32_t ctc_weight_pct = 0) {
   Error err;
   RecognizerConfig cfg;
   cfg.max_chars = max_chars;
   cfg.reject_q15 = reject_q15;
   cfg.beam = beam;
+  cfg.ctc_weight_pct = ctc_weight_pct;
   const size_t bytes = Recognizer::arena_size(m, cfg, err);
   std::vector<uint64_t> arena(bytes / 8 + 1);
   Recognizer* r = Recognizer::create(m, cfg, arena.data(), bytes, err);
@@ -37,7 +39,7 @@ Run recognize(const Model& m, const Grammar* g, const std::vector<int16_t>& pcm,
   REQUIRE(r->push(pcm.data(), pcm.size(), err) == EARSHOT_OK);
   REQUIRE(r->finish(err) == EARSHOT_OK);
   const RecognizerResult res = r->result();
-  return {res.text, res.no_match, res.is_final, res.score_q10, res.confidence_q15};
+  return {res.text, res.no_match, res.is_final, res.score_q10, res.confidence_q15, res.match_q15};
 }
 
 
@@ -108,42 +110,53 @@ TEST_CASE("the grammar is set between utterances only") {
   CHECK(r->set_grammar(nullptr, err) == EARSHOT_OK);
 }
 
-TEST_CASE("out-of-grammar rejection: below the threshold the phrase is no match, its confidence kept") {
+TEST_CASE("out-of-grammar rejection: below the threshold the phrase is no match, its score and match kept") {
   const char* kPhrases = "turn on the lights\nturn off the lights\nset a timer\nstop\nyes\nno\n";
-  int checked = 0;
+  int checked = 0, joint = 0, match_differs = 0;
   for (uint64_t seed : {2u, 3u, 5u, 7u, 11u}) {
     RandomModelSpec spec = RandomModelSpec::tiny();
     spec.seed = seed;
     OpenModel om(spec);
     Compiled c(om.model, kPhrases);
     for (const char* sig : {"speech", "chirp", "noise"}) {
-      for (uint32_t beam : {0u, 3u}) {
+      // Greedy, beam with CTC scoring (the default weight), beam attention only.
+      for (auto [beam, ctc] : {std::pair{0u, 0u}, std::pair{3u, 0u}, std::pair{3u, kCtcOff}}) {
         const auto pcm = golden_pcm(sig);
-        const Run open = recognize(om.model, c.g, pcm, 0, 1, beam);
+        const Run open = recognize(om.model, c.g, pcm, 0, 1, beam, ctc);
         if (open.text.empty()) continue;
-        INFO("seed " << seed << " " << sig << " beam " << beam << ": '" << open.text << "' confidence "
-                     << open.confidence);
+        INFO("seed " << seed << " " << sig << " beam " << beam << " ctc " << ctc << ": '" << open.text
+                     << "' confidence " << open.confidence << " match " << open.match);
         const uint32_t n = static_cast<uint32_t>(open.text.size());
         CHECK(open.confidence == confidence_q15(open.score, n + 1));
         CHECK(open.confidence > 0);
-        // At the confidence: kept; one step above: rejected, with the same score and confidence.
-        const Run at = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.confidence), beam);
+        CHECK(open.match > 0);
+        if (beam == 0 || ctc == kCtcOff) {
+          CHECK(open.match == open.confidence);  // without CTC the match is the confidence
+        } else {
+          ++joint;
+          match_differs += open.match != open.confidence;
+        }
+        // At the match: kept; one step above: rejected, with the same score, confidence and match.
+        const Run at = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.match), beam, ctc);
         CHECK(at.text == open.text);
         CHECK_FALSE(at.no_match);
-        const Run above = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.confidence) + 1, beam);
+        const Run above = recognize(om.model, c.g, pcm, 0, static_cast<uint32_t>(open.match) + 1, beam, ctc);
         CHECK(above.no_match);
         CHECK(above.text.empty());
         CHECK(above.final);
         CHECK(above.score == open.score);
         CHECK(above.confidence == open.confidence);
+        CHECK(above.match == open.match);
         // Free text is never rejected, whatever the threshold.
-        const Run free_run = recognize(om.model, nullptr, pcm, 0, 32768, beam);
+        const Run free_run = recognize(om.model, nullptr, pcm, 0, 32768, beam, ctc);
         CHECK_FALSE(free_run.no_match);
         ++checked;
       }
     }
   }
-  CHECK(checked >= 5);
+  CHECK(checked >= 8);
+  CHECK(joint >= 3);
+  CHECK(match_differs >= 1);  // the CTC part is really in it
 }
 
 TEST_CASE("confidence: the geometric mean of the probabilities, in integers") {

@@ -1,5 +1,6 @@
 // CTC prefix scores (lib/decoder/ctc_prefix.h) against brute force: every
 // CTC path over a few frames enumerated in double precision.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -68,8 +69,9 @@ TEST_CASE("prefix scores equal the enumerated probabilities (window holding ever
     const int T = 7, s = 1;
     const auto z = random_logits(T, seed);
     std::vector<int16_t> lpmem(size_t(16) * kV);
+    std::vector<int64_t> bestmem(16);
     CtcFrames frames;
-    frames.layout(lpmem.data(), 16, kV);
+    frames.layout(lpmem.data(), bestmem.data(), 16, kV);
     frames.reset();
     std::vector<double> lp(size_t(T) * kV);
     for (int t = 0; t < T; ++t) {
@@ -112,7 +114,32 @@ TEST_CASE("prefix scores equal the enumerated probabilities (window holding ever
     }
     CHECK(checked >= 9);
     CHECK(sc.misses() == 0);
+    // The best path (each frame's likeliest token) scores at least any prefix's sum of paths
+    // over frames [s, T), up to rounding.
+    double best = 0;
+    for (int t = s; t < T; ++t) best += *std::max_element(&lp[size_t(t) * kV], &lp[size_t(t + 1) * kV]);
+    CHECK(std::abs((frames.best_before(T) - frames.best_before(s)) / 1024.0 - best) < 1e-9);
+    CHECK(frames.best_before(0) == 0);
   }
+}
+
+TEST_CASE("best-path sums over a window shorter than the stream") {
+  const int T = 40;
+  const auto z = random_logits(T, 11);
+  std::vector<int16_t> lpmem(size_t(8) * kV);
+  std::vector<int64_t> bestmem(8);
+  CtcFrames frames;
+  frames.layout(lpmem.data(), bestmem.data(), 8, kV);
+  frames.reset();
+  std::vector<int64_t> cum{0};
+  for (int t = 0; t < T; ++t) {
+    frames.push(&z[size_t(t) * kV]);
+    cum.push_back(cum.back() + *std::max_element(frames.at(t), frames.at(t) + kV));
+    for (uint64_t u = frames.oldest(); u <= frames.count(); ++u) CHECK(frames.best_before(u) == cum[u]);
+    if (frames.oldest() > 0) CHECK(frames.best_before(0) == cum[frames.oldest()]);  // older: reads as oldest
+  }
+  frames.reset();
+  CHECK(frames.best_before(0) == 0);
 }
 
 TEST_CASE("streaming: extending a state over new frames equals computing it at once (empty prefix), "
@@ -120,8 +147,9 @@ TEST_CASE("streaming: extending a state over new frames equals computing it at o
   const int T = 9;
   const auto z = random_logits(T, 7);
   std::vector<int16_t> lpmem(size_t(16) * kV);
+  std::vector<int64_t> bestmem(16);
   CtcFrames frames;
-  frames.layout(lpmem.data(), 16, kV);
+  frames.layout(lpmem.data(), bestmem.data(), 16, kV);
   for (int t = 0; t < T; ++t) frames.push(&z[size_t(t) * kV]);
   CtcPrefixScorer sc;
   sc.init(&frames, 16, 0);

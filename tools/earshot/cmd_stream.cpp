@@ -97,7 +97,7 @@ int run(const Options& o) {
       j["final"] = t.text;
       j["utterance"] = finals - 1;
       j["confidence"] = confidence_value(t.confidence_q15);
-      if (o.model.constrained()) j["no_match"] = t.no_match;
+      if (o.model.constrained()) j["no_match"] = t.no_match, j["match"] = confidence_value(t.match_q15);
       j["words"] = words_json(t);
       j["tokens"] = t.token_frames.size();
       j["encoder_frames"] = t.encoder_frames;

@@ -90,8 +90,8 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
                              "with #JSGF); see lib/decoder/GRAMMAR.md");
   auto* w = sub->add_option("-w,--words", o.words, "Constrain the text to any sequence of these words (one or more a line)");
   g->excludes(w);
-  sub->add_option("--beam", o.beam, "Beam width: 1 greedy (default), 2..8 beam search (more arena, n-best)")
-      ->check(CLI::Range(1u, 8u));
+  sub->add_option("--beam", o.beam, "Beam width: 1 greedy, 2..32 beam search (more arena, n-best). Default: 1, with a grammar 16")
+      ->check(CLI::Range(1u, 32u));
   sub->add_option("--ctc-weight", o.ctc_weight,
                   "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30)")
       ->check(CLI::Range(0, 100));
@@ -99,7 +99,7 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
                   "End an utterance after this much silence once speech started (default 900; a file may hold several)")
       ->check(CLI::Range(1u, 60000u));
   sub->add_option("--reject", o.reject,
-                  "With --grammar/--words: 'no match' below this confidence (0..1; default: calibrated, models/README.md)")
+                  "With --grammar/--words: 'no match' below this match score (the JSON's \"match\", 0..1; default: calibrated per decoding mode, models/README.md)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("-v,--verbose", o.verbose, "Say on stderr which model, arena size and kernel level run");
 }
@@ -142,7 +142,7 @@ bool OpenModel::open(const ModelOptions& o, std::string& why) {
 
 bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why) {
   earshot_recognizer_config cfg{};
-  cfg.beam = o.beam;
+  cfg.beam = o.beam_width();
   cfg.endpoint_ms = o.endpoint_ms;
   // A threshold of 0 would mean "the default" to the C API: 1 (of 32768) rejects nothing.
   if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
@@ -292,6 +292,7 @@ bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transc
   t.no_match = r.no_match != 0;
   t.score_q10 = r.score_q10;
   t.confidence_q15 = r.confidence_q15;
+  t.match_q15 = r.match_q15;
   for (uint32_t i = 0; i < r.num_words; ++i) {
     earshot_word w{};
     if ((st = earshot_get_word(rec, i, &w)) != EARSHOT_OK) return why = api_error("earshot_get_word", st), false;
@@ -311,6 +312,7 @@ bool copy_result(earshot_recognizer* rec, const earshot_model_info& info, Transc
     seg.no_match = t.no_match;
     seg.score_q10 = t.score_q10;
     seg.confidence_q15 = t.confidence_q15;
+    seg.match_q15 = t.match_q15;
     seg.tokens = r.num_tokens;
     const double ms_per_frame = 1000.0 * info.encoder_frame_samples / info.sample_rate_hz;
     if (!t.words.empty()) {
@@ -390,6 +392,7 @@ bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate
     for (const auto& seg : out.segments)
       if (seg.confidence_q15 >= out.confidence_q15) out.score_q10 = seg.score_q10, out.confidence_q15 = seg.confidence_q15;
   out.no_match = any_rejected && !any_match;
+  for (const auto& seg : out.segments) out.match_q15 = std::max(out.match_q15, seg.match_q15);
   out.compute_s = t1 - t0;
   out.audio_s = static_cast<double>(pcm.size()) / sample_rate;
   return true;

@@ -24,11 +24,16 @@ struct ModelOptions {
   bool verbose = false;  // one line on stderr: model, arena bytes, kernels' level
   std::string grammar;   // phrase list or JSGF (#JSGF first) file: the text is one of its sentences
   std::string words;     // word list file: any sequence of its words
-  uint32_t beam = 1;     // 1: greedy; 2..8: beam search of that width
+  uint32_t beam = 0;     // 1: greedy; 2..32: beam search of that width; 0: beam_width()'s default
   uint32_t endpoint_ms = 0;  // 0: the library's default (earshot_recognizer_config.endpoint_ms)
   double reject = -1;        // out-of-grammar threshold on confidence 0..1; < 0: the calibrated default
   int ctc_weight = -1;       // beam search: CTC prefix score weight in percent; < 0: the library's default
   bool constrained() const { return !grammar.empty() || !words.empty(); }
+  // Free text: greedy. A grammar: a wide beam, because the joint CTC-attention
+  // search then finds the right phrase far more often (models/README.md) at
+  // RTF ~0.002, and rejection uses the CTC evidence only beam search has.
+  static constexpr uint32_t kGrammarBeam = 16;
+  uint32_t beam_width() const { return beam ? beam : constrained() ? kGrammarBeam : 1; }
 };
 void add_model_options(CLI::App* sub, ModelOptions& o);
 
@@ -109,6 +114,7 @@ struct Transcript {
   bool no_match = false;  // a grammar is set and no phrase of it fit (text is empty)
   int32_t score_q10 = 0;  // sum of the characters' log-probabilities (Q10 natural log)
   int32_t confidence_q15 = 0;  // earshot_confidence_q15 of the text (0..32768)
+  int32_t match_q15 = 0;       // what rejection tests (earshot_result.match_q15); a file: its best utterance's
   struct Alternative {
     std::string text;
     int32_t score_q10;
@@ -127,7 +133,7 @@ struct Transcript {
     std::string text;
     bool no_match = false;
     uint32_t start_ms = 0, end_ms = 0;
-    int32_t score_q10 = 0, confidence_q15 = 0;
+    int32_t score_q10 = 0, confidence_q15 = 0, match_q15 = 0;
     uint32_t tokens = 0;
   };
   std::vector<Segment> segments;

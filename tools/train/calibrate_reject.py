@@ -46,7 +46,7 @@ def transcribe(args, files, grammar):
         for line in r.stdout.splitlines():
             o = json.loads(line)
             # The file's utterances: the best one stands for the file (a command is one utterance).
-            out[o["file"]] = (o["text"], o["confidence"])
+            out[o["file"]] = (o["text"], o.get("match", o["confidence"]))
     return out
 
 

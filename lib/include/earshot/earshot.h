@@ -92,13 +92,13 @@ typedef struct earshot_recognizer earshot_recognizer;
 /* Zero-initialise, then set what you need; NULL means all defaults. */
 typedef struct earshot_recognizer_config {
   uint32_t max_chars; /* 0: the model's limit; else 1..4096 characters per utterance */
-  uint32_t beam;      /* 0 or 1: greedy decoding; 2..8: beam search of that width (more arena;
-                         lib/model/MODEL.md "Beam search"). Above 8: EARSHOT_ERR_INVALID_ARGUMENT */
+  uint32_t beam;      /* 0 or 1: greedy decoding; 2..32: beam search of that width (more arena;
+                         lib/model/MODEL.md "Beam search"). Above 32: EARSHOT_ERR_INVALID_ARGUMENT */
   uint32_t endpoint_ms; /* end of utterance on silence: once speech started, this long without a
                            new sound (blank CTC frames) ends the utterance. 0: 900 ms; <= 60000 */
-  uint32_t reject_q15;  /* out-of-grammar rejection: with a grammar, a phrase whose confidence_q15
-                           is below this is "no match". 0: the calibrated default (models/README.md);
-                           1: never reject; <= 32768 */
+  uint32_t reject_q15;  /* out-of-grammar rejection: with a grammar, a phrase whose match_q15
+                           (earshot_result) is below this is "no match". 0: the calibrated default
+                           for the decoding mode (models/README.md); 1: never reject; <= 32768 */
   uint32_t ctc_weight_pct; /* beam search: weight of the CTC prefix score against the attention
                               decoder's, in percent. 0: the default (30); 1..100; EARSHOT_CTC_OFF:
                               attention only. Greedy decoding does not use it */
@@ -157,6 +157,10 @@ typedef struct earshot_result {
                                     num_tokens + 1) once final; kept when a grammar rejects the text */
   uint32_t num_words;            /* entries earshot_get_word() has (space-separated words of text) */
   uint32_t utterance;            /* 0-based index of the utterance in the stream (earshot_next_utterance) */
+  int32_t match_q15;             /* what out-of-grammar rejection compares with reject_q15, 0..32768:
+                                    once final with beam search and CTC scoring, the geometric mean of
+                                    the joint score with the CTC part taken relative to the best CTC
+                                    path (lib/model/MODEL.md); otherwise confidence_q15 */
 } earshot_result;
 
 /* The text so far (partial while streaming, final after the end token or

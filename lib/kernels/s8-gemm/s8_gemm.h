@@ -57,7 +57,7 @@ earshot_status s8_matrix_view(const void* blob, size_t size, S8Matrix* out, Erro
 void s8_matrix_unpack(const S8Matrix& m, int seg, int8_t* w);
 
 struct S8GemmArgs {
-  int32_t batch = 1;                        // >= 1 (2..8 for beam hypotheses)
+  int32_t batch = 1;                        // >= 1 (2..32 for beam hypotheses)
   const int8_t* x[2] = {nullptr, nullptr};  // per segment: batch rows of cols[s] int8
   ptrdiff_t x_stride[2] = {0, 0};           // elements between batch rows (>= cols[s])
   OutType out_type = OutType::s16;
