@@ -2,11 +2,14 @@
 """The model card's accuracy table: `earshot eval` on every held-out set.
 
     /usr/bin/python3 tools/train/make_dataset.py --heldout --out .cache/data/heldout --seed 7
-    /usr/bin/python3 tools/train/eval_heldout.py .cache/data/heldout [--model M] [--beam N] [--json out.json]
+    /usr/bin/python3 tools/train/eval_heldout.py .cache/data/heldout [--model M] [--beam N] [--grammar-beam N]
+                                                 [--json out.json]
 
 For each voice (ked, kal) x set (commands, general) x condition (clean, 10 dB, 0 dB): open-vocabulary
-WER / CER / sentence error; for the command sets also grammar-constrained sentence error (the grammar
-is every command sentence of the set, as calibrate_reject.py uses) and the share rejected as no match.
+WER / CER / sentence error at --beam; for the command sets also grammar-constrained sentence error at
+--grammar-beam (default 16, the CLI's default with a grammar; the grammar is every command sentence of
+the set, as calibrate_reject.py uses) with the default rejection and with none, and the share rejected
+as no match.
 The silence/noise-only clips: the share with empty output. Every figure is one `earshot eval --json`
 run, so anyone can reproduce a cell with the command printed by --show-commands.
 """
@@ -20,8 +23,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def ev(a, manifest, extra=()):
-    cmd = [a.earshot, "eval", "--json", "--no-progress", "--beam", str(a.beam), *extra]
+def ev(a, manifest, extra=(), beam=None):
+    cmd = [a.earshot, "eval", "--json", "--no-progress", "--beam", str(beam or a.beam), *extra]
     if a.model:
         cmd += ["--model", a.model]
     cmd.append(manifest)
@@ -40,7 +43,7 @@ def no_match_share(a, manifest, grammar):
         files = [os.path.join(base, json.loads(l)["audio"]) for l in f if l.strip()]
     n = rejected = 0
     for i in range(0, len(files), 200):
-        cmd = [a.earshot, "transcribe", "--json", "--grammar", grammar, "--beam", str(a.beam)]
+        cmd = [a.earshot, "transcribe", "--json", "--grammar", grammar, "--beam", str(a.grammar_beam)]
         if a.model:
             cmd += ["--model", a.model]
         r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True, check=True)
@@ -59,7 +62,8 @@ def main():
     ap.add_argument("data", help="folder made by make_dataset.py --heldout")
     ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
     ap.add_argument("--model")
-    ap.add_argument("--beam", type=int, default=1)
+    ap.add_argument("--beam", type=int, default=1, help="open-vocabulary decoding (1 = greedy)")
+    ap.add_argument("--grammar-beam", type=int, default=16, help="grammar-constrained decoding")
     ap.add_argument("--json", help="write all figures here")
     ap.add_argument("--show-commands", action="store_true", help="print each earshot command on stderr")
     a = ap.parse_args()
@@ -74,7 +78,8 @@ def main():
             g = os.path.join(a.data, f"{voice}_commands.grammar.txt")
             with open(g, "w") as f:
                 f.write("\n".join(phrases) + "\n")
-            r["grammar"] = ev(a, m, ["--grammar", g])
+            r["grammar"] = ev(a, m, ["--grammar", g], a.grammar_beam)
+            r["grammar_no_reject"] = ev(a, m, ["--grammar", g, "--reject", "0"], a.grammar_beam)
             r["grammar_no_match"] = no_match_share(a, m, g)
         out[f"{voice}_{set_name}_{cond}"] = r
         rows.append((voice, set_name, cond, r))
@@ -84,13 +89,14 @@ def main():
 
     order = {"clean": 0, "snr10": 1, "snr0": 2}
     rows.sort(key=lambda x: (x[0], x[1], order.get(x[2], 9)))
-    print(f"beam {a.beam}; model {a.model or 'default'}\n")
-    print("| voice | sentences | condition | WER % | CER % | sentence err % | grammar sentence err % | grammar no-match % |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"open vocabulary: beam {a.beam}; grammar: beam {a.grammar_beam}; model {a.model or 'default'}\n")
+    print("| voice | sentences | condition | WER % | CER % | sentence err % | grammar sentence err % "
+          "| grammar no-match % | grammar sentence err %, no rejection |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for voice, set_name, cond, r in rows:
-        o, g = r["open"], r.get("grammar")
+        o, g, n = r["open"], r.get("grammar"), r.get("grammar_no_reject")
         print(f"| {voice} | {set_name} | {cond} | {pct(o['wer'])} | {pct(o['cer'])} | {pct(o['ser'])} | "
-              f"{pct(g['ser']) if g else '-'} | {pct(r.get('grammar_no_match'))} |")
+              f"{pct(g['ser']) if g else '-'} | {pct(r.get('grammar_no_match'))} | {pct(n['ser']) if n else '-'} |")
     if "empty" in out:
         e = out["empty"]
         print(f"\nsilence/noise-only clips: {e['utterances']}, empty output on {pct(1 - e['ser'])} % "
