@@ -111,6 +111,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
     const uint64_t rate = model.hparams().frontend.sample_rate_hz;
     r->endpoint_frames_ = static_cast<uint32_t>(std::max<uint64_t>(1, (ms * rate + frame_ms_x - 1) / frame_ms_x));
   }
+  r->ctc_weight_default_ = cfg.ctc_weight_pct == 0;
   r->reject_q15_ = cfg.reject_q15                                  ? cfg.reject_q15
                    : uses_beam(cfg) && ctc_weight(cfg) != 0 ? kDefaultRejectJointQ15
                                                             : kDefaultRejectQ15;
@@ -243,6 +244,7 @@ earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
                    "set the grammar between utterances (after reset, before speech starts)");
   if (use_beam_) {
     beam_->set_grammar(g);
+    if (ctc_weight_default_) beam_->set_ctc_weight(g ? kDefaultGrammarCtcWeightPct : kDefaultCtcWeightPct);
     beam_->reset();
   } else {
     decoder_.set_grammar(g);

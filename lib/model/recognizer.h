@@ -39,7 +39,7 @@ inline constexpr uint32_t kMaxEndpointMs = 60000;
 // beam without CTC), where the match is the confidence, and beam search with
 // CTC prefix scoring, where it weighs the phrase's CTC score against the best path.
 inline constexpr uint32_t kDefaultRejectQ15 = 13631;       // 0.416
-inline constexpr uint32_t kDefaultRejectJointQ15 = 11469;  // 0.350
+inline constexpr uint32_t kDefaultRejectJointQ15 = 10486;  // 0.320
 
 // Confidence of a span of tokens: the geometric mean of their posteriors,
 // exp(sum of Q10 log-probabilities / count), in Q15 (32768 = 1). Integer
@@ -60,7 +60,8 @@ struct RecognizerConfig {
   // kDefaultRejectJointQ15 for beam search with CTC scoring; 1 rejects nothing.
   uint32_t reject_q15 = 0;
   // Beam search: weight of the CTC prefix score in percent (MODEL.md "CTC
-  // prefix scoring"). 0: kDefaultCtcWeightPct; 1..100; kCtcOff: attention only.
+  // prefix scoring"). 0: kDefaultCtcWeightPct, or kDefaultGrammarCtcWeightPct
+  // while a grammar is set; 1..100; kCtcOff: attention only.
   uint32_t ctc_weight_pct = 0;
   // Tests only: run the beam decoder even at width 1 (it then gives exactly
   // the greedy decoder's result).
@@ -180,6 +181,7 @@ class Recognizer {
   bool finished_ = false;
   uint32_t endpoint_frames_ = 0;
   uint32_t reject_q15_ = 0;
+  bool ctc_weight_default_ = true;  // the config left the CTC weight to the mode
   uint32_t blank_run_ = 0;     // consecutive blank CTC frames
   uint32_t utterance_ = 0;
   void (*enc_observer_)(void*, const EncoderFrameInfo&) = nullptr;

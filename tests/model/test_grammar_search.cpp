@@ -169,3 +169,32 @@ TEST_CASE("confidence: the geometric mean of the probabilities, in integers") {
   CHECK(confidence_q15(-4, 10) == 32768);  // a mean of 0.4 rounds to 0
   CHECK(confidence_q15(-5, 10) == confidence_q15(-1, 1));  // 0.5 rounds up
 }
+
+TEST_CASE("the default CTC weight follows the grammar: 70 with one, 30 without") {
+  const char* kPhrases = "turn on the lights\nturn off the lights\nset a timer\nstop\nyes\nno\n";
+  int differs = 0, runs = 0;
+  for (uint64_t seed : {2u, 3u, 5u, 7u, 11u}) {
+    RandomModelSpec spec = RandomModelSpec::tiny();
+    spec.seed = seed;
+    OpenModel om(spec);
+    Compiled c(om.model, kPhrases);
+    for (const char* sig : {"speech", "chirp", "noise"}) {
+      const auto pcm = golden_pcm(sig);
+      const Run g_default = recognize(om.model, c.g, pcm, 0, 1, 3, 0);
+      const Run g_70 = recognize(om.model, c.g, pcm, 0, 1, 3, kDefaultGrammarCtcWeightPct);
+      const Run g_30 = recognize(om.model, c.g, pcm, 0, 1, 3, kDefaultCtcWeightPct);
+      const Run f_default = recognize(om.model, nullptr, pcm, 0, 1, 3, 0);
+      const Run f_30 = recognize(om.model, nullptr, pcm, 0, 1, 3, kDefaultCtcWeightPct);
+      INFO("seed " << seed << " " << sig);
+      CHECK(g_default.text == g_70.text);
+      CHECK(g_default.score == g_70.score);
+      CHECK(g_default.match == g_70.match);
+      CHECK(f_default.text == f_30.text);
+      CHECK(f_default.score == f_30.score);
+      differs += g_70.text != g_30.text || g_70.match != g_30.match;
+      ++runs;
+    }
+  }
+  CHECK(runs == 15);
+  CHECK(differs >= 1);  // the weight really changed
+}

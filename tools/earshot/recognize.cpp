@@ -93,7 +93,7 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   sub->add_option("--beam", o.beam, "Beam width: 1 greedy, 2..32 beam search (more arena, n-best). Default: 1, with a grammar 16")
       ->check(CLI::Range(1u, 32u));
   sub->add_option("--ctc-weight", o.ctc_weight,
-                  "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30)")
+                  "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30, with a grammar 70)")
       ->check(CLI::Range(0, 100));
   sub->add_option("--endpoint-ms", o.endpoint_ms,
                   "End an utterance after this much silence once speech started (default 900; a file may hold several)")

@@ -100,8 +100,8 @@ typedef struct earshot_recognizer_config {
                            (earshot_result) is below this is "no match". 0: the calibrated default
                            for the decoding mode (models/README.md); 1: never reject; <= 32768 */
   uint32_t ctc_weight_pct; /* beam search: weight of the CTC prefix score against the attention
-                              decoder's, in percent. 0: the default (30); 1..100; EARSHOT_CTC_OFF:
-                              attention only. Greedy decoding does not use it */
+                              decoder's, in percent. 0: the default (30; 70 while a grammar is set);
+                              1..100; EARSHOT_CTC_OFF: attention only. Greedy decoding does not use it */
 } earshot_recognizer_config;
 #define EARSHOT_CTC_OFF 1000u
 
