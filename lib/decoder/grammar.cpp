@@ -449,7 +449,11 @@ struct Subsets {
   bool same(uint32_t d, const int32_t* s, uint32_t n) const {
     return set_size.data[d] == n && std::memcmp(set_pool.data + set_first.data[d], s, n * 4) == 0;
   }
-  // Epsilon closure of `seeds` into `out` (sorted); returns the size.
+  uint8_t* important = nullptr;  // NFA states with a word edge, and the final state
+  // Epsilon closure of `seeds` into `out` (sorted), keeping only the important
+  // states: the others have no say in what may follow, so two closures that
+  // agree on them are one DFA state. (Without this a word list of n words made
+  // n copies of the whole trie, one per word just read.) Returns the size.
   uint32_t closure(const int32_t* seeds, uint32_t ns, int32_t* out) {
     ++gen;
     uint32_t sp = 0, n = 0;
@@ -457,7 +461,7 @@ struct Subsets {
       if (stamp[seeds[i]] != gen) { stamp[seeds[i]] = gen; stack[sp++] = seeds[i]; }
     while (sp) {
       const int32_t s = stack[--sp];
-      out[n++] = s;
+      if (important[s]) out[n++] = s;
       for (int32_t e = nfa.head.data[s]; e >= 0; e = nfa.edges.data[e].next) {
         const NfaEdge& ed = nfa.edges.data[e];
         if (ed.word < 0 && stamp[ed.to] != gen) { stamp[ed.to] = gen; stack[sp++] = ed.to; }
@@ -507,7 +511,13 @@ struct Subsets {
     int32_t* buf = c.bump.make<int32_t>(ns);
     int32_t* seeds = c.bump.make<int32_t>(nfa.edges.n + 1);  // one per word edge at most
     int32_t* word_seen = c.bump.make<int32_t>(num_words);
-    if (!stamp || !stack || !buf || !seeds || !word_seen) return false;
+    important = c.bump.make<uint8_t>(ns);
+    if (!stamp || !stack || !buf || !seeds || !word_seen || !important) return false;
+    for (uint32_t s = 0; s < ns; ++s) {
+      important[s] = static_cast<int32_t>(s) == final_state;
+      for (int32_t e = nfa.head.data[s]; e >= 0 && !important[s]; e = nfa.edges.data[e].next)
+        important[s] = nfa.edges.data[e].word >= 0;
+    }
     uint32_t n = closure(&start, 1, buf);
     if (intern(buf, n) < 0) return false;
     for (uint32_t d = 0; d < set_first.n; ++d) {

@@ -94,6 +94,36 @@ TEST_CASE("word list: any sequence of the words") {
   CHECK_FALSE(g.ok("red "));
 }
 
+TEST_CASE("a large word list stays one trie per word state (compiles in linear space)") {
+  // 3000 distinct words of 3..8 letters, as a user's vocabulary file would be.
+  std::string text, first, last;
+  uint32_t chars = 0;
+  uint64_t x = 12345;
+  for (int i = 0; i < 3000; ++i) {
+    std::string w;
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const int len = 3 + static_cast<int>((x >> 33) % 6);
+    for (int k = 0; k < len; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      w += static_cast<char>('a' + (x >> 33) % 26);
+    }
+    w += static_cast<char>('a' + i % 26);  // with the counter below: all distinct
+    w += static_cast<char>('a' + (i / 26) % 26);
+    w += static_cast<char>('a' + i / 676);
+    text += w + "\n";
+    chars += static_cast<uint32_t>(w.size());
+    if (i == 0) first = w;
+    last = w;
+  }
+  G g(text, GrammarKind::kWordList, size_t{8} << 20);
+  REQUIRE(g.st == EARSHOT_OK);
+  // Word states: the start and "after a word" (before, one per word: 3000 tries).
+  CHECK(g.g->num_states() <= 2 * (chars + 1));
+  CHECK(g.ok(first.c_str()));
+  CHECK(g.ok((first + " " + last + " " + first).c_str()));
+  CHECK_FALSE(g.ok((first + last).c_str()));
+}
+
 TEST_CASE("bad grammars are rejected with line and column") {
   G a("#JSGF V1.0;\npublic <a> = turn on\n");
   CHECK(a.st == EARSHOT_ERR_BAD_GRAMMAR);
