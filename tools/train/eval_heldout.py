@@ -12,6 +12,9 @@ the set, as calibrate_reject.py uses) with the default rejection and with none, 
 as no match.
 The silence/noise-only clips: the share with empty output. Every figure is one `earshot eval --json`
 run, so anyone can reproduce a cell with the command printed by --show-commands.
+
+--parity also checks every held-out utterance through `earshot-pack verify --reference`: the C++
+runtime must give the Python integer reference's (intref.py) tokens and logits byte for byte.
 """
 import argparse
 import glob
@@ -19,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -53,6 +57,33 @@ def no_match_share(a, manifest, grammar):
     return rejected / max(1, n)
 
 
+def parity(a, manifests):
+    """(identical, total): every utterance's features through earshot-pack verify --reference."""
+    pack = os.path.join(os.path.dirname(a.earshot), "earshot-pack")
+    model = a.model or os.path.join(ROOT, "models/en-small.esm")
+    same = total = 0
+    with tempfile.TemporaryDirectory(prefix="earshot-parity-") as tmp:
+        for m in manifests:
+            base = os.path.dirname(m)
+            with open(m) as f:
+                files = [os.path.join(base, json.loads(l)["audio"]) for l in f if l.strip()]
+            out = os.path.join(tmp, os.path.basename(m)[:-6])
+            os.makedirs(out)
+            subprocess.run([a.earshot, "features", "-o", out, *files], check=True, capture_output=True)
+            feats = sorted(glob.glob(os.path.join(out, "*.npy")))
+            for i in range(0, len(feats), 100):
+                chunk = feats[i:i + 100]
+                cmd = [pack, "verify", model] + [x for fp in chunk for x in ("--reference", fp)]
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                ok = r.stdout.count("identical to the Python integer reference")
+                same += ok
+                total += len(chunk)
+                if ok != len(chunk):
+                    print(f"eval_heldout: parity: {m}: {r.stderr.strip()[:2000]}", file=sys.stderr)
+            print(f"  parity {os.path.basename(m)}: {same} of {total} so far", file=sys.stderr)
+    return same, total
+
+
 def pct(x):
     return "-" if x is None else f"{100 * x:.1f}"
 
@@ -66,6 +97,7 @@ def main():
     ap.add_argument("--grammar-beam", type=int, default=16, help="grammar-constrained decoding")
     ap.add_argument("--json", help="write all figures here")
     ap.add_argument("--show-commands", action="store_true", help="print each earshot command on stderr")
+    ap.add_argument("--parity", action="store_true", help="also check C++ = Python integer reference on every utterance")
     a = ap.parse_args()
 
     rows, out = [], {}
@@ -101,6 +133,11 @@ def main():
         e = out["empty"]
         print(f"\nsilence/noise-only clips: {e['utterances']}, empty output on {pct(1 - e['ser'])} % "
               f"({e['sentences_wrong']} with text)")
+    if a.parity:
+        manifests = sorted(glob.glob(os.path.join(a.data, "*.jsonl")))
+        same, total = parity(a, manifests)
+        out["parity"] = {"identical": same, "utterances": total}
+        print(f"\nC++ runtime = Python integer reference (tokens and logits, byte for byte): {same} of {total} utterances")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
