@@ -782,7 +782,7 @@ def case_bench():
     check(j["model"]["bytes"] == os.path.getsize(m), "bench: model bytes == the image file's size")
     check(j["arena"]["bytes"] == arena_need(m) > 0, f"bench: arena bytes == what transcribe -v says the model needs")
     beams = j["arena"].get("beam", [])
-    check([b["width"] for b in beams] == [1, 2, 4, 8] and all(a["bytes"] < b["bytes"] for a, b in zip(beams, beams[1:])),
+    check([b["width"] for b in beams] == [1, 2, 4, 8, 16] and all(a["bytes"] < b["bytes"] for a, b in zip(beams, beams[1:])),
           f"bench: arena per beam width grows: {beams}")
     layers, hidden = (int(x) for x in j["model"]["encoder"].split("x"))
     ks = j.get("kernels")

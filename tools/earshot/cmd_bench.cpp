@@ -487,7 +487,7 @@ int run(Options& o) {
 
   // Arena for each beam width, model bytes.
   std::vector<std::pair<uint32_t, size_t>> arenas;
-  for (uint32_t w : {1u, 2u, 4u, 8u}) {
+  for (uint32_t w : {1u, 2u, 4u, 8u, 16u}) {
     earshot_recognizer_config cfg{};
     cfg.beam = w;
     size_t bytes = 0;
