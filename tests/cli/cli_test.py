@@ -171,9 +171,9 @@ def case_transcribe_formats():
     # SRT: seed 9 gives several words on ked-kitchen-lights (more than one cue).
     m9 = image("s9", "--seed", "9")
     f = sample("ked-kitchen-lights.wav")
-    rc, out, err = run(["transcribe", "--model", m9, "--json", f])
+    rc, out, err = run(["transcribe", "--model", m9, "--json", "--beam", "1", f])
     o = json.loads(out)
-    rc, srt, err = run(["transcribe", "--model", m9, "--srt", f])
+    rc, srt, err = run(["transcribe", "--model", m9, "--srt", "--beam", "1", f])
     check(rc == 0 and err == "", f"srt: rc 0 ({err})")
     blocks = [b for b in srt.split("\n\n") if b.strip()]
     check(srt.endswith("\n\n"), "srt: ends with a blank line")
@@ -208,7 +208,7 @@ def case_transcribe_formats():
     # --srt -o DIR: one .srt per input, the same content as stdout.
     d = os.path.join(TMP, "srt")
     os.mkdir(d)
-    rc, out, err = run(["transcribe", "--model", m9, "--srt", "-o", d, f, sample("kal-timer.wav")])
+    rc, out, err = run(["transcribe", "--model", m9, "--srt", "--beam", "1", "-o", d, f, sample("kal-timer.wav")])
     check(rc == 0 and sorted(os.listdir(d)) == ["kal-timer.srt", "ked-kitchen-lights.srt"], f"srt -o: files ({err})")
     with open(os.path.join(d, "ked-kitchen-lights.srt")) as fh:
         check(fh.read() == srt, "srt -o: same cues as stdout")
@@ -588,7 +588,10 @@ def case_stream():
                   f"stream --json {name}: token times == transcribe's")
             check([w for f in fins for w in f["words"]] == ref[name]["words"],
                   f"stream --json {name}: words (times, confidences) == transcribe's")
-            # Partials: growing prefixes of the utterance they belong to.
+            # Partials: with greedy decoding (--beam 1), growing prefixes of the utterance they
+            # belong to (a beam's best live hypothesis may change its mind).
+            rc, out, err = stream(m, data, [999], ["--json", "--beam", "1"])
+            objs = json_lines(out, "stream json greedy")
             cur, ok, n_parts = [], True, 0
             fin_iter = iter(fins)
             for o in objs:
@@ -742,7 +745,7 @@ def case_beam():
     check(rc == 2 and "beam" in err, "--beam 33: usage error naming the flag")
     rc, out, err = run(["transcribe", "--model", m, "-v", "--beam", "8", files[0]])
     need8 = int(re.search(r"arena (\d+) bytes", err).group(1)) if re.search(r"arena (\d+) bytes", err) else 0
-    rc1, out1, err1 = run(["transcribe", "--model", m, "-v", files[0]])
+    rc1, out1, err1 = run(["transcribe", "--model", m, "-v", "--beam", "1", files[0]])
     need1 = int(re.search(r"arena (\d+) bytes", err1).group(1)) if re.search(r"arena (\d+) bytes", err1) else 0
     check(need8 > need1 > 0, f"--beam 8 needs more arena than greedy ({need8} vs {need1})")
     rc, out, err = run(["transcribe", "--model", m, "--beam", "8", "--arena-kb", str(need8 // 1024), files[0]])
@@ -970,7 +973,7 @@ def case_plot():
               f"plot --features: .npy of frames x mels: {hdr!r}")
         check(len(nd) == 10 + hl + 2 * frames * mels, "plot --features: .npy holds every value")
         # The same text as transcribe, and window centres only after the audio started.
-        rc, tout, err = run(["transcribe", "--model", m, f])
+        rc, tout, err = run(["transcribe", "--model", m, "--beam", "1", f])
         check(mt.group(10) == (plain_texts(tout)[0][1] or "(nothing recognized)"),
               f"plot {name}: the text is transcribe's ({mt.group(10)!r} vs {tout!r})")
         # Greedy: the attention weights are replayed and match the decoder's logits bit for bit.

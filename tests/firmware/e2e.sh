@@ -59,7 +59,7 @@ fail=0
 for img in "${images[@]}"; do
   name=$(basename "$img")
   "${runfw[@]}" --model "$img" "${wavs[@]}" >"$work/fw.jsonl"
-  "$bin/earshot" transcribe --json --model "$img" "${wavs[@]}" >"$work/host.jsonl"
+  "$bin/earshot" transcribe --json --beam 1 --model "$img" "${wavs[@]}" >"$work/host.jsonl"  # greedy, as the firmware
   : >"$work/run.jsonl"
   for w in "${wavs[@]}"; do
     "$bin/earshot-run" "$img" "$work/$(basename "$w" .wav).npy" --dump "$work/dump.json" >/dev/null

@@ -97,7 +97,7 @@ run() {
 
 for model in "${models[@]}"; do
   labels=() times=()
-  tr=(transcribe --json --model "$model")
+  tr=(transcribe --json --beam 1 --model "$model")  # the firmware decodes greedily
   for isa in "${isas[@]}"; do
     run "host/$isa" "$hostbin/earshot" "${tr[@]}" --isa "$isa" "${wavs[@]}"
   done

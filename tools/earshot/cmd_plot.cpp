@@ -107,7 +107,7 @@ std::string fit(const std::string& s, int max_px, int scale) {
   return t + "...";
 }
 
-int run(const Options& o) {
+int run(Options o) {
   std::string why;
   if (!o.features.empty()) {
     const auto ext = std::filesystem::path(o.features).extension();
@@ -122,6 +122,7 @@ int run(const Options& o) {
   }
   OpenModel m;
   Session s;
+  if (!o.model.beam) o.model.beam = 1;  // the attention weights of one path: greedy unless --beam says otherwise
   if (!m.open(o.model, why) || !s.create(m, o.model, why)) {
     std::fprintf(stderr, "earshot plot: %s\n", why.c_str());
     return kExitFailure;

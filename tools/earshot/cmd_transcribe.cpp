@@ -175,6 +175,7 @@ nlohmann::ordered_json to_json(const std::string& file, const Transcript& t, con
 int run(Options o) {
   std::string why;
   if (o.nbest > o.model.beam_width()) o.model.beam = o.nbest;
+  // The n-best list when asked for: --nbest K, or an explicit --beam N.
   if (!select_isa(o.model.isa, why)) {
     std::fprintf(stderr, "earshot transcribe: %s\n", why.c_str());
     return kExitUsage;
@@ -224,7 +225,7 @@ int run(Options o) {
       continue;
     }
     if (o.json) {
-      std::printf("%s\n", to_json(path, t, info, o.model.constrained(), o.nbest ? o.nbest : (o.model.beam_width() > 1 ? o.model.beam_width() : 0)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      std::printf("%s\n", to_json(path, t, info, o.model.constrained(), o.nbest ? o.nbest : (o.model.beam > 1 ? o.model.beam : 0)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (o.srt && o.srt_dir.empty()) {
       std::fputs(make_srt(t, info).c_str(), stdout);
     } else if (o.srt) {
@@ -283,9 +284,10 @@ Runner add_transcribe(CLI::App& app) {
       "A file may hold several utterances: each ends at the end token or after --endpoint-ms of silence,\n"
       "and the text joins them. Confidence: geometric-mean probability of the characters (0..1); word\n"
       "times come from the decoder's attention positions.\n"
-      "Decoding is greedy, or beam search with --beam N (n-best in --json for a single utterance); with a\n"
-      "grammar, beam search of width 16 unless --beam says otherwise. With a grammar, --json adds no_match\n"
-      "and match: the score out-of-grammar rejection (--reject) compares (lib/model/MODEL.md).\n"
+      "Decoding is joint CTC-attention beam search of width 8 (16 with a grammar); --beam N sets the width\n"
+      "(and adds the n-best list to --json for a single utterance), --beam 1 decodes greedily as the\n"
+      "firmware does. With a grammar, --json adds no_match and match: the score out-of-grammar rejection\n"
+      "(--reject) compares (lib/model/MODEL.md).\n"
       "Exit: 0 ok, 1 an input or the model failed (one line each on stderr; other inputs still run), 2 usage.");
   return [o] { return run(*o); };
 }

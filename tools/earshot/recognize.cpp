@@ -90,7 +90,7 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
                              "with #JSGF); see lib/decoder/GRAMMAR.md");
   auto* w = sub->add_option("-w,--words", o.words, "Constrain the text to any sequence of these words (one or more a line)");
   g->excludes(w);
-  sub->add_option("--beam", o.beam, "Beam width: 1 greedy, 2..32 beam search (more arena, n-best). Default: 1, with a grammar 16")
+  sub->add_option("--beam", o.beam, "Beam width: 1 greedy (as the firmware decodes), 2..32 beam search (more arena). Default: 8, with a grammar 16")
       ->check(CLI::Range(1u, 32u));
   sub->add_option("--ctc-weight", o.ctc_weight,
                   "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30, with a grammar 70)")
