@@ -26,6 +26,17 @@ grep -q "saved .* at step 25" "$work/b.log"
 $py tools/train/slim.py "$work/run/last.pt" -o "$work/slim.pt"
 $py tools/train/train.py "${common[@]}" --out "$work/fromslim" --init "$work/slim.pt" --steps 28 | tee "$work/s.log"
 grep -q "saved .* at step 28" "$work/s.log"
+# The annealed schedule: continuous at FROM, --lr-final from TO on, and a bad range is refused.
+$py - <<'PY'
+import sys; sys.path.insert(0, "tools/train")
+import train
+a = train.parse_args(["--train", "x", "--out", "y", "--lr", "1e-3", "--warmup", "10", "--anneal", "100:200", "--lr-final", "1e-4"])
+assert abs(train.lr_at(100, a) - 1e-3) < 1e-12 and abs(train.lr_at(150, a) - 5.5e-4) < 1e-9, train.lr_at(150, a)
+assert train.lr_at(200, a) == 1e-4 and train.lr_at(5000, a) == 1e-4
+assert train.lr_at(120, a) > train.lr_at(121, a)
+PY
+if $py tools/train/train.py --train x --out y --anneal 5:3 2>"$work/bad.txt"; then echo "smoke_train: --anneal 5:3 accepted"; exit 1; fi
+grep -q "FROM < TO" "$work/bad.txt"
 $py tools/train/train.py "${common[@]}" --out "$work/ddp" --steps 6 --nproc 2 | tee "$work/c.log"
 grep -q "saved .* at step 6" "$work/c.log"
 $py - "$work/run/last.pt" <<'PY'

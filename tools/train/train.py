@@ -41,12 +41,19 @@ def parse_args(argv=None):
     p.add_argument("--batch-frames", type=int, default=24000, help="feature frames per batch (x10 ms)")
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--anneal", metavar="FROM:TO",
+                   help="cosine learning-rate decay from --lr at step FROM to --lr-final at step TO "
+                        "(a function of the step, so a resumed run follows the same curve)")
+    p.add_argument("--lr-final", type=float, default=1e-4, help="learning rate at the end of --anneal")
     p.add_argument("--ctc-weight", type=float, default=0.5)
     p.add_argument("--tiny", action="store_true", help="tiny model for smoke tests")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
     p.add_argument("--nproc", type=int, default=1, help="data-parallel processes on this machine (DDP, gloo)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.anneal:
+        parse_anneal(args.anneal)  # a bad range fails before any work
+    return args
 
 
 def setup_distributed():
@@ -89,10 +96,30 @@ def make_batch(items, model, rng, augment):
     return x, lens, tgt, tl
 
 
+def parse_anneal(text):
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise SystemExit(f"train: --anneal wants FROM:TO (two step numbers), got {text!r}")
+    if not 0 <= a < b:
+        raise SystemExit(f"train: --anneal {text}: need 0 <= FROM < TO")
+    return a, b
+
+
 def lr_at(step, args):
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    return args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
+    lr = args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
+    if args.anneal:
+        a, b = parse_anneal(args.anneal)
+        if step >= b:
+            return args.lr_final
+        if step > a:
+            # Decays from the schedule's value at FROM, so the curve is continuous there.
+            lr_a = args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (a + 1))))
+            c = 0.5 * (1 + math.cos(math.pi * (step - a) / (b - a)))
+            return args.lr_final + (lr_a - args.lr_final) * c
+    return lr
 
 
 class JointLoss(torch.nn.Module):
