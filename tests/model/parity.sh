@@ -34,4 +34,15 @@ for img in "${images[@]}"; do
     n=$((n + 1))
   done
 done
-echo "parity: $n image x feature pairs identical (${#images[@]} images)"
+# The shipped model on speech, 2 s of silence, speech again: the endpoint ends the
+# utterance inside the file while the encoder goes on (the reference once crashed there).
+$py - "$src/tests/golden/speech.feat" "$work/endpoint.feat" <<'PY'
+import sys, numpy as np
+s = np.fromfile(sys.argv[1], dtype="<i2").reshape(-1, 40)
+np.concatenate([s, np.full((200, 40), -10240, "<i2"), s]).tofile(sys.argv[2])
+PY
+"$bin/earshot-run" "$src/models/en-small.esm" "$work/endpoint.feat" --dump "$work/cpp.json" >/dev/null
+EARSHOT_TABLES= $py "$src/tools/train/intref.py" "$src/models/en-small.esm" "$work/endpoint.feat" --dump "$work/py.json" --pack-bin "$bin/earshot-pack" >/dev/null
+cmp -s "$work/cpp.json" "$work/py.json" || { echo "parity: en-small.esm with an endpoint inside the file: C++ and Python dumps differ"; exit 1; }
+n=$((n + 1))
+echo "parity: $n image x feature pairs identical (${#images[@]} images and the shipped model with an endpoint)"

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Out-of-grammar rejection: false accepts and false rejects against the threshold.
 
-    # tune the default on the calibration set (training voices, dev-split text; never ked/kal):
-    /usr/bin/python3 tools/train/calibrate_reject.py .cache/data/calib
-    # report the default's figures on the held-out voices (no tuning there):
-    /usr/bin/python3 tools/train/calibrate_reject.py .cache/data/heldout --at default
+    # tune the defaults on the calibration set (training voices, dev-split text; never ked/kal):
+    /usr/bin/python3 tools/train/calibrate_reject.py .cache/data/calib --beam 1    # kDefaultRejectQ15
+    /usr/bin/python3 tools/train/calibrate_reject.py .cache/data/calib --beam 16   # kDefaultRejectJointQ15
+    # report a default's figures on the held-out voices (no tuning there; --beam picks which):
+    /usr/bin/python3 tools/train/calibrate_reject.py .cache/data/heldout --at default --beam 16
 
 The grammar is the phrase list of every command sentence of the set (a product's command list).
 In-grammar trials: the command recordings with that grammar; a false reject is a correctly
-recognized command whose confidence is below the threshold. Out-of-grammar trials: the general
+recognized command whose match score is below the threshold. Out-of-grammar trials: the general
 sentences and the silence/noise-only clips with the same grammar; a false accept is one that
 comes out as a phrase (confidence at or above the threshold). Confidences come from
 `earshot transcribe --json --reject 0` (nothing rejected), so one run serves every threshold.
@@ -119,9 +120,11 @@ def main():
         print(f"tuned threshold: {thr:.3f} (reject_q15 {round(thr * Q15)}) on {a.conditions} + empty clips")
     elif a.at == "default":
         hdr = open(os.path.join(ROOT, "lib/model/recognizer.h")).read()
-        q = int(hdr.split("kDefaultRejectQ15 = ")[1].split(";")[0])
+        # Beam search scores with CTC by default, and its match score has its own threshold.
+        name = "kDefaultRejectJointQ15" if a.beam > 1 else "kDefaultRejectQ15"
+        q = int(hdr.split(f"{name} = ")[1].split(";")[0])
         thr = q / Q15
-        print(f"library default threshold: {thr:.4f} (reject_q15 {q})")
+        print(f"library default threshold ({name}): {thr:.4f} (reject_q15 {q})")
     else:
         thr = float(a.at)
 

@@ -412,9 +412,11 @@ class Model:
                 if y == 0:
                     break
                 tokens.append(y)
+        # Over every frame encoded, as the runtime's encoder goes on past the endpoint (n_frames
+        # only bounds the decoder's attention).
         k = np.arange(1, self.H + 1, dtype=np.int64)
-        nn = np.arange(1, n_frames + 1, dtype=np.int64)
-        checksum = int((nn[:, None] * k[None, :] * e).sum()) % (1 << 32) if n_frames else 0
+        nn = np.arange(1, len(e) + 1, dtype=np.int64)
+        checksum = int((nn[:, None] * k[None, :] * e).sum()) % (1 << 32) if len(e) else 0
         return {
             "ctc_tokens": ctc,
             "onset": onset,
