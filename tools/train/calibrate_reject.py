@@ -11,7 +11,7 @@ The grammar is the phrase list of every command sentence of the set (a product's
 In-grammar trials: the command recordings with that grammar; a false reject is a correctly
 recognized command whose match score is below the threshold. Out-of-grammar trials: the general
 sentences and the silence/noise-only clips with the same grammar; a false accept is one that
-comes out as a phrase (confidence at or above the threshold). Confidences come from
+comes out as a phrase (match score at or above the threshold). Match scores come from
 `earshot transcribe --json --reject 0` (nothing rejected), so one run serves every threshold.
 
 Tuning picks the threshold with the fewest false accepts + false rejects over the clean and 10 dB
