@@ -27,6 +27,17 @@ import data as D  # noqa: E402
 from model import BLANK, EOS, EarshotModel, ctc_forced_alignment, decode_ids, encode_text  # noqa: E402
 
 
+def parse_anneal(text):
+    """--anneal FROM:TO -> (FROM, TO), checked when the arguments are parsed."""
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants FROM:TO (two step numbers), got {text!r}")
+    if not 0 <= a < b:
+        raise argparse.ArgumentTypeError(f"{text}: need 0 <= FROM < TO")
+    return a, b
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train", required=True, help="training shard folder")
@@ -41,7 +52,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-frames", type=int, default=24000, help="feature frames per batch (x10 ms)")
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--warmup", type=int, default=500)
-    p.add_argument("--anneal", metavar="FROM:TO",
+    p.add_argument("--anneal", metavar="FROM:TO", type=parse_anneal,
                    help="cosine learning-rate decay from --lr at step FROM to --lr-final at step TO "
                         "(a function of the step, so a resumed run follows the same curve)")
     p.add_argument("--lr-final", type=float, default=1e-4, help="learning rate at the end of --anneal")
@@ -50,10 +61,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
     p.add_argument("--nproc", type=int, default=1, help="data-parallel processes on this machine (DDP, gloo)")
-    args = p.parse_args(argv)
-    if args.anneal:
-        parse_anneal(args.anneal)  # a bad range fails before any work
-    return args
+    return p.parse_args(argv)
 
 
 def setup_distributed():
@@ -96,30 +104,22 @@ def make_batch(items, model, rng, augment):
     return x, lens, tgt, tl
 
 
-def parse_anneal(text):
-    try:
-        a, b = (int(v) for v in text.split(":"))
-    except ValueError:
-        raise SystemExit(f"train: --anneal wants FROM:TO (two step numbers), got {text!r}")
-    if not 0 <= a < b:
-        raise SystemExit(f"train: --anneal {text}: need 0 <= FROM < TO")
-    return a, b
+def base_lr(step, args):
+    """Warm-up, then 1/sqrt(step) decay floored at 5 % of --lr."""
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    return args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
 
 
 def lr_at(step, args):
-    if step < args.warmup:
-        return args.lr * (step + 1) / args.warmup
-    lr = args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
     if args.anneal:
-        a, b = parse_anneal(args.anneal)
+        a, b = args.anneal
         if step >= b:
             return args.lr_final
-        if step > a:
-            # Decays from the schedule's value at FROM, so the curve is continuous there.
-            lr_a = args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (a + 1))))
+        if step > a:  # from the base schedule's value at FROM, so the curve is continuous there
             c = 0.5 * (1 + math.cos(math.pi * (step - a) / (b - a)))
-            return args.lr_final + (lr_a - args.lr_final) * c
-    return lr
+            return args.lr_final + (base_lr(a, args) - args.lr_final) * c
+    return base_lr(step, args)
 
 
 class JointLoss(torch.nn.Module):
