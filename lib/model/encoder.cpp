@@ -23,7 +23,10 @@ size_t StreamingEncoder::scratch_size(const Model& m) {
 void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
   model_ = &m;
   hp_ = &m.hparams();
-  stacked_ = a.take<int8_t>(size_t{hp_->stack} * hp_->n_mels);
+  const uint64_t rate = hp_->frontend.sample_rate_hz, frame_x1000 = uint64_t{1000} * m.encoder_frame_samples();
+  replay_ = static_cast<uint32_t>(std::max<uint64_t>(1, (kIdleReplayMs * rate + frame_x1000 - 1) / frame_x1000));
+  history_ = a.take<int8_t>(size_t{replay_} * hp_->stack * hp_->n_mels);
+  stacked_ = history_;
   for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
     h8_[l] = a.take<int8_t>(hp_->enc_hidden);
     c16_[l] = a.take<int16_t>(hp_->enc_hidden);
@@ -31,7 +34,7 @@ void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
   ctc_ = a.take<int16_t>(hp_->vocab_size);
 }
 
-void StreamingEncoder::reset_state() {
+void StreamingEncoder::zero_state() {
   for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
     std::memset(h8_[l], 0, hp_->enc_hidden);
     std::memset(c16_[l], 0, hp_->enc_hidden * sizeof(int16_t));
@@ -39,9 +42,35 @@ void StreamingEncoder::reset_state() {
 }
 
 void StreamingEncoder::reset() {
-  reset_state();  // zero state at stream start (MODEL.md step 2)
+  zero_state();  // zero state at stream start (MODEL.md step 2)
   filled_ = 0;
+  steps_ = 0;
+  stacked_ = history_;
   ctc_token_ = 0;
+}
+
+void StreamingEncoder::idle_reset(Isa isa, void* scratch) {
+  zero_state();
+  const size_t slot = size_t{hp_->stack} * hp_->n_mels;
+  for (uint64_t k = steps_ - std::min<uint64_t>(steps_, replay_); k < steps_; ++k)
+    run_layers(history_ + (k % replay_) * slot, isa, scratch);
+}
+
+void StreamingEncoder::run_layers(const int8_t* stacked, Isa isa, void* scratch) {
+  const ModelTensors& t = model_->tensors();
+  const int8_t* x = stacked;
+  ptrdiff_t x_stride = static_cast<ptrdiff_t>(hp_->stack * hp_->n_mels);
+  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+    LstmStepArgs a;
+    a.x = x;
+    a.x_stride = x_stride;
+    a.h8_prev = h8_[l];
+    a.c16 = c16_[l];
+    a.h8 = h8_[l];
+    lstm_step_with(isa, t.enc[l], a, scratch);
+    x = h8_[l];
+    x_stride = static_cast<ptrdiff_t>(hp_->enc_hidden);
+  }
 }
 
 bool StreamingEncoder::push_features(const int16_t* f, Isa isa, void* scratch) {
@@ -55,19 +84,10 @@ bool StreamingEncoder::push_features(const int16_t* f, Isa isa, void* scratch) {
   filled_ = 0;
 
   // Step 2: the LSTM stack on the stacked frames; each layer's h8 feeds the next.
-  const int8_t* x = stacked_;
-  ptrdiff_t x_stride = static_cast<ptrdiff_t>(hp_->stack * M);
-  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
-    LstmStepArgs a;
-    a.x = x;
-    a.x_stride = x_stride;
-    a.h8_prev = h8_[l];
-    a.c16 = c16_[l];
-    a.h8 = h8_[l];
-    lstm_step_with(isa, t.enc[l], a, scratch);
-    x = h8_[l];
-    x_stride = static_cast<ptrdiff_t>(hp_->enc_hidden);
-  }
+  // The input stays in history_ for a later idle reset's replay.
+  run_layers(stacked_, isa, scratch);
+  ++steps_;
+  stacked_ = history_ + (steps_ % replay_) * size_t{hp_->stack} * M;
 
   // Step 3: CTC logits of e[n] and the greedy token.
   S8GemmArgs g;

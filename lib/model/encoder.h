@@ -13,15 +13,24 @@
 
 namespace earshot {
 
+// How much of the latest input the idle reset runs again from zero state
+// (MODEL.md step 2): more than CTC's delay between the start of speech and its
+// first non-blank frame, so speech that began just before a reset is not cut.
+inline constexpr uint32_t kIdleReplayMs = 300;
+
 class StreamingEncoder {
  public:
   // Scratch bytes the encoder's kernels need (shared with the decoder).
   static size_t scratch_size(const Model& m);
   void layout(ArenaCarver& a, const Model& m);
   void reset();
-  // Zeroes the LSTM state only (the stacking of the next frame goes on): the
-  // recognizer's idle reset between utterances (MODEL.md step 2).
-  void reset_state();
+  // The recognizer's idle reset between utterances (MODEL.md step 2): zero LSTM
+  // state, then the layers run again over the last replay_frames() encoder
+  // inputs (those since reset() if fewer), as if the stream had begun there.
+  // The stacking of the next frame goes on; output() and the CTC results of
+  // the frame just pushed are left as they were.
+  void idle_reset(kernels::Isa isa, void* scratch);
+  uint32_t replay_frames() const { return replay_; }
 
   // One feature frame (n_mels int16, Q8 dB). Returns true when it completed
   // an encoder frame: output(), ctc_logits() and ctc_token() then describe it.
@@ -33,8 +42,14 @@ class StreamingEncoder {
 
  private:
   const Model* model_ = nullptr;
+  void zero_state();
+  void run_layers(const int8_t* stacked, kernels::Isa isa, void* scratch);
+
   const ModelHparams* hp_ = nullptr;
-  int8_t* stacked_ = nullptr;                // stack x n_mels int8, oldest frame first
+  int8_t* history_ = nullptr;                // replay_ slots of stack x n_mels int8 (encoder inputs)
+  int8_t* stacked_ = nullptr;                // the slot being filled, oldest frame first
+  uint32_t replay_ = 1;                      // slots in history_
+  uint64_t steps_ = 0;                       // encoder frames since reset()
   int8_t* h8_[kMaxEncoderLayers] = {};       // per layer H, Q7
   int16_t* c16_[kMaxEncoderLayers] = {};     // per layer H, Q11
   int16_t* ctc_ = nullptr;                   // V

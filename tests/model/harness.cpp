@@ -187,24 +187,33 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   size_t N = T / hp.stack;
   std::vector<std::vector<int8_t>> h(hp.enc_layers, std::vector<int8_t>(H));
   std::vector<std::vector<int16_t>> c(hp.enc_layers, std::vector<int16_t>(H));
-  std::vector<int8_t> x(hp.stack * M);
+  // Every stacked encoder input, kept for the idle reset's replay.
+  const size_t SM = size_t{hp.stack} * M;
+  std::vector<int8_t> xs(N * SM);
   std::vector<int16_t> z(V);
-  for (size_t n = 0; n < N; ++n) {
-    for (size_t k = 0; k < hp.stack * M; ++k) {
-      const size_t mm = k % M, frame = n * hp.stack + k / M;
-      x[k] = requant_s8(feats[frame * M + mm] - t.input_mean_q8[mm], t.input_mult[mm], t.input_shift[mm]);
-    }
-    const int8_t* in = x.data();
+  // The LSTM stack on encoder input n; returns the top layer's h8.
+  auto layers = [&](size_t n) {
+    const int8_t* in = xs.data() + n * SM;
     for (uint32_t l = 0; l < hp.enc_layers; ++l) {
       LstmStepArgs a;
       a.x = in;
-      a.x_stride = l ? H : hp.stack * M;
+      a.x_stride = l ? H : SM;
       a.h8_prev = h[l].data();
       a.c16 = c[l].data();
       a.h8 = h[l].data();
       lstm_step_with(isa, t.enc[l], a, scratch.data());
       in = h[l].data();
     }
+    return in;
+  };
+  // Idle-reset replay length: kIdleReplayMs in encoder frames, rounded up.
+  const uint64_t replay = std::max<uint64_t>(1, (uint64_t{300} * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+  for (size_t n = 0; n < N; ++n) {
+    for (size_t k = 0; k < SM; ++k) {
+      const size_t mm = k % M, frame = n * hp.stack + k / M;
+      xs[n * SM + k] = requant_s8(feats[frame * M + mm] - t.input_mean_q8[mm], t.input_mult[mm], t.input_shift[mm]);
+    }
+    const int8_t* in = layers(n);
     tr.enc.insert(tr.enc.end(), in, in + H);
     S8GemmArgs g;
     g.x[0] = in;
@@ -214,7 +223,8 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     s8_gemm_with(isa, t.ctc, g, scratch.data());
     tr.ctc_logits.insert(tr.ctc_logits.end(), z.begin(), z.end());
     tr.ctc_tokens.push_back(argmax_s16(z.data(), V));
-    // The idle reset (Recognizer): before the onset, every E blank frames, zero state.
+    // The idle reset (Recognizer): before the onset, every E blank frames, zero
+    // state, then the last `replay` inputs (this one included) run again.
     if (tr.onset < 0) {
       if (tr.ctc_tokens.back() != 0) {
         tr.onset = static_cast<int64_t>(n);
@@ -223,6 +233,7 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
           std::fill(h[l].begin(), h[l].end(), 0);
           std::fill(c[l].begin(), c[l].end(), 0);
         }
+        for (size_t k = n + 1 - std::min<size_t>(n + 1, replay); k <= n; ++k) layers(k);
       }
     }
   }

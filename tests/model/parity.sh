@@ -45,4 +45,24 @@ PY
 EARSHOT_TABLES= $py "$src/tools/train/intref.py" "$src/models/en-small.esm" "$work/endpoint.feat" --dump "$work/py.json" --pack-bin "$bin/earshot-pack" >/dev/null
 cmp -s "$work/cpp.json" "$work/py.json" || { echo "parity: en-small.esm with an endpoint inside the file: C++ and Python dumps differ"; exit 1; }
 n=$((n + 1))
-echo "parity: $n image x feature pairs identical (${#images[@]} images and the shipped model with an endpoint)"
+# Speech that begins just as an idle reset falls (80 frames of silence, 27 encoder
+# frames: the 30th blank encoder frame, where the reset falls, is 3 frames into the
+# speech, before CTC leaves blank): the replay (MODEL.md step 2) must hear it whole,
+# as without the silence. A bare reset there gave '' or 'five in eight' for 'set a timer five minutes'.
+$py - "$src/tests/golden/speech.feat" "$work/late.feat" <<'PY'
+import sys, numpy as np
+s = np.fromfile(sys.argv[1], dtype="<i2").reshape(-1, 40)
+np.concatenate([np.full((80, 40), -10240, "<i2"), s]).tofile(sys.argv[2])
+PY
+"$bin/earshot-run" "$src/models/en-small.esm" "$work/late.feat" --dump "$work/cpp.json" >/dev/null
+EARSHOT_TABLES= $py "$src/tools/train/intref.py" "$src/models/en-small.esm" "$work/late.feat" --dump "$work/py.json" --pack-bin "$bin/earshot-pack" >/dev/null
+cmp -s "$work/cpp.json" "$work/py.json" || { echo "parity: en-small.esm with speech starting at an idle reset: C++ and Python dumps differ"; exit 1; }
+"$bin/earshot-run" "$src/models/en-small.esm" "$src/tests/golden/speech.feat" --dump "$work/plain.json" >/dev/null
+$py - "$work/plain.json" "$work/cpp.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+if a["tokens"] != b["tokens"] or not a["tokens"]:
+    sys.exit(f"parity: speech starting at an idle reset decoded {b['tokens']} instead of {a['tokens']}")
+PY
+n=$((n + 1))
+echo "parity: $n image x feature pairs identical (${#images[@]} images and the shipped model with an endpoint and a late start)"

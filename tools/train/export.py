@@ -11,6 +11,8 @@ format, hyperparameters (JSON), vocabulary, front-end config (JSON), parameter c
 training step and, with --calib-data, `calibration` (JSON): `input_p9999` = 99.99th
 percentile of |normalised input|, `query_absmax` = max |decoder query q| over teacher-forced
 decoding of up to --calib-utts utterances. Without it earshot-pack uses MODEL.md's defaults.
+A quantization-aware checkpoint (train.py --qat) carries its own fixed ranges; those are
+written instead, so the image uses the grids the model was trained on.
 Quantisation happens in earshot-pack, following lib/model/MODEL.md.
 """
 import argparse
@@ -121,9 +123,18 @@ def load_checkpoint(ckpt_path):
     return model, state.get("step", 0)
 
 
+def activation_scales(model, calib_data=None, calib_utts=200):
+    """The calibration written to the export: a quantization-aware model's own fixed ranges
+    (the grids it was trained on), else a calibration run over CALIB_DATA, else None."""
+    if model.cfg.get("qat"):
+        q = model.cfg["qat"]
+        return {"input_p9999": q["input_absmax"], "query_absmax": q["query_absmax"], "source": "qat"}
+    return calibrate(model, calib_data, calib_utts) if calib_data else None
+
+
 def export(ckpt_path, out_path, calib_data=None, calib_utts=200):
     model, step = load_checkpoint(ckpt_path)
-    cal = calibrate(model, calib_data, calib_utts) if calib_data else None
+    cal = activation_scales(model, calib_data, calib_utts)
     return export_model(model, out_path, step, cal), cal
 
 
@@ -136,8 +147,12 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     n, cal = export(a.checkpoint, a.output, a.calib_data, a.calib_utts)
-    extra = (f", calibration on {cal['utterances']} utterances: |x| p99.99 {cal['input_p9999']:.3f}, "
-             f"|q| max {cal['query_absmax']:.3f}") if cal else ", no calibration (earshot-pack defaults)"
+    if not cal:
+        extra = ", no calibration (earshot-pack defaults)"
+    else:
+        where = ("the quantization-aware training's fixed ranges" if cal["source"] == "qat"
+                 else f"calibration on {cal['utterances']} utterances")
+        extra = f", {where}: |x| p99.99 {cal['input_p9999']:.3f}, |q| max {cal['query_absmax']:.3f}"
     print(f"export: {a.output} ({n} parameters{extra})")
 
 

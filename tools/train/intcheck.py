@@ -32,7 +32,7 @@ def float_greedy(model, feats, max_chars=200, onset_back=2):
     (CTC argmax per encoder frame, CTC logits [N x V], attention tokens)."""
     x = model.normalise(torch.from_numpy(np.asarray(feats, dtype=np.int16))[None])
     enc, enc_len = model.encoder(x, torch.tensor([len(feats)]))
-    z = model.ctc_head(enc)[0]
+    z = model.ctc_logits(enc)[0]
     best = z.argmax(-1).tolist()
     dec = model.decoder
     onset = next((i for i, t in enumerate(best) if t != BLANK), None)
@@ -100,7 +100,7 @@ def main():
     import shards
     model, step = export.load_checkpoint(a.checkpoint)
     model.eval()
-    cal = export.calibrate(model, a.calib_data or a.data)
+    cal = export.activation_scales(model, a.calib_data or a.data)
     work = a.keep or tempfile.mkdtemp(prefix="earshot-intcheck-")
     os.makedirs(work, exist_ok=True)
     st, esm = os.path.join(work, "model.safetensors"), os.path.join(work, "model.esm")

@@ -88,6 +88,7 @@ def load_tables(pack_bin=None):
 
 # lib/model/recognizer.h kDefaultEndpointMs
 DEFAULT_ENDPOINT_MS = 900
+IDLE_REPLAY_MS = 300  # lib/model/encoder.h kIdleReplayMs
 
 
 def requant(acc, mult, shift, lo, hi):
@@ -345,24 +346,35 @@ class Model:
         fs = self.stack * self.hop
         return max(1, -(-ms * self.rate // (1000 * fs)))
 
+    def replay_frames(self):
+        """The idle reset's replay, IDLE_REPLAY_MS in encoder frames (rounded up)."""
+        fs = self.stack * self.hop
+        return max(1, -(-IDLE_REPLAY_MS * self.rate // (1000 * fs)))
+
     def encode(self, feats, endpoint_ms=None):
         """Steps 1-3: returns (e: N x H int8 encoder outputs, z: N x V int16 Q10 CTC logits).
         The idle reset: before the first non-blank CTC frame, every E blank frames the LSTM
-        state returns to zero (as the recognizer does while it waits for speech)."""
+        state returns to zero and the last replay_frames() inputs run again from it (as the
+        recognizer does while it waits for speech)."""
         x8 = self.input_q(feats)
         n = len(x8) // self.stack
         E = self.endpoint_frames(endpoint_ms)
+        R = self.replay_frames()
         h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
         c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
-        e = np.zeros((n, self.H), np.int64)
-        z = np.zeros((n, self.V), np.int64)
-        waiting, run = True, 0
-        for t in range(n):
+
+        def layers(t):
             x = x8[t * self.stack:(t + 1) * self.stack].reshape(-1)  # oldest frame first
             for l in range(self.L):
                 h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
                 x = h[l]
-            e[t] = x
+            return x
+
+        e = np.zeros((n, self.H), np.int64)
+        z = np.zeros((n, self.V), np.int64)
+        waiting, run = True, 0
+        for t in range(n):
+            e[t] = layers(t)
             z[t] = self.ctc.s16(e[t])
             if waiting:
                 if int(np.argmax(z[t])) != 0:
@@ -370,8 +382,10 @@ class Model:
                 else:
                     run += 1
                     if run % E == 0:
-                        h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
-                        c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
+                        for l in range(self.L):
+                            h[l], c[l] = np.zeros(self.H, np.int64), np.zeros(self.H, np.int64)
+                        for u in range(max(0, t + 1 - R), t + 1):
+                            layers(u)
         return e, z
 
     def greedy(self, feats, endpoint_ms=DEFAULT_ENDPOINT_MS):

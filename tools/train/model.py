@@ -10,11 +10,20 @@ teacher-forced from the CTC head's forced alignment (the decoder then learns to 
 the advance with an auxiliary loss); at inference it uses its own prediction, so memory and
 compute per output character are bounded and decoding follows the audio as it arrives.
 Inside the window the scores are plain scaled dot products (the runtime's attn_dot kernel).
+
+Quantization-aware training (cfg["qat"] = {"input_absmax", "query_absmax"}): the forward pass
+then rounds what the runtime rounds (lib/model/MODEL.md "Quantization", lib/kernels/NUMERICS.md):
+int8 input at the calibrated scale, per-row int8 weights of every matrix ([W_x' | W_h] rows of
+an LSTM share one scale), gate pre-activations saturated to [-8, 8), the cell to [-16, 16),
+h8 on the Q7 grid, decoder embedding and attention context on the s_d grid, the query on the
+s_q grid. Rounding passes gradients straight through (STE). The integer sigmoid/tanh tables
+and the integer softmax stay float: their errors are a few Q15 LSBs.
 """
 import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 VOCAB = ["<eos>", " ", "'"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
 EOS = 0    # end of utterance for the decoder, and its start symbol
@@ -39,20 +48,65 @@ DEFAULT_CONFIG = dict(
 )
 
 
+def fake_quant(x, scale, lo=-127, hi=127):
+    """x on the integer grid of step `scale` (clamped to [lo, hi] steps), gradient straight through."""
+    return x + (torch.clamp(torch.round(x / scale), lo, hi) * scale - x).detach()
+
+
+def quant_rows(*parts):
+    """Per-row int8 weights of a matrix stored as column blocks (W_i, k_i): the image quantizes
+    each row of [W_1 * k_1 | W_2 * k_2 ...] with one scale max|row| / 127 (k folds an input's
+    scale into its columns). Returns the blocks as the runtime sees them, back in float units."""
+    row = torch.cat([w * k for w, k in parts], 1)
+    s = (row.detach().abs().amax(1, keepdim=True) / 127).clamp(min=1e-12)
+    q = fake_quant(row, s)
+    out, at = [], 0
+    for w, k in parts:
+        out.append(q[:, at: at + w.shape[1]] / k)
+        at += w.shape[1]
+    return out
+
+
+def qat_lstm_step(gx, h, c, w_hh):
+    """One LSTM step as lstm_step computes it; gx = x W_ih^T + b (already quantized weights)."""
+    g = torch.clamp(gx + h @ w_hh.t(), -8.0, 8.0)
+    i, f, gg, o = g.chunk(4, 1)
+    c = torch.clamp(torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(gg), -16.0, 16.0)
+    return fake_quant(torch.sigmoid(o) * torch.tanh(c), 1.0 / 128, -128, 127), c
+
+
 class Encoder(nn.Module):
     def __init__(self, n_mels, stack, hidden, layers):
         super().__init__()
         self.stack = stack
         self.lstms = nn.ModuleList(
             nn.LSTM(n_mels * stack if i == 0 else hidden, hidden, batch_first=True) for i in range(layers))
+        self.qat = None  # {"input_absmax": ...} turns on quantization-aware arithmetic
 
     def forward(self, x, lengths):
         b, t, d = x.shape
         t2 = t // self.stack
+        s_in = self.qat["input_absmax"] / 127 if self.qat else None
+        if s_in:
+            x = fake_quant(x, s_in, -128, 127)
         x = x[:, : t2 * self.stack].reshape(b, t2, d * self.stack)
-        for lstm in self.lstms:
-            x, _ = lstm(x)
+        for layer, lstm in enumerate(self.lstms):
+            if s_in:
+                x = self._qat_layer(lstm, x, 128 * s_in if layer == 0 else 1.0)
+            else:
+                x, _ = lstm(x)
         return x, torch.div(lengths, self.stack, rounding_mode="floor")
+
+    @staticmethod
+    def _qat_layer(lstm, x, k):
+        w_ih, w_hh = quant_rows((lstm.weight_ih_l0, k), (lstm.weight_hh_l0, 1.0))
+        gx = x @ w_ih.t() + (lstm.bias_ih_l0 + lstm.bias_hh_l0)
+        h = x.new_zeros(x.shape[0], lstm.hidden_size)
+        c, out = h, []
+        for t in range(x.shape[1]):
+            h, c = qat_lstm_step(gx[:, t], h, c, w_hh)
+            out.append(h)
+        return torch.stack(out, 1) if out else x.new_zeros(x.shape[0], 0, lstm.hidden_size)
 
 
 class LocalAttentionDecoder(nn.Module):
@@ -65,6 +119,7 @@ class LocalAttentionDecoder(nn.Module):
         self.query = nn.Linear(hidden, enc_dim, bias=False)
         self.advance = nn.Linear(hidden, 1)
         self.out = nn.Linear(hidden + enc_dim, vocab)
+        self.qat = None  # {"query_absmax": ...} turns on quantization-aware arithmetic
         # Start near 2.5 frames (75 ms) per character, the typical speaking rate.
         nn.init.constant_(self.advance.bias, math.log(2.5 / (max_advance - 2.5)))
 
@@ -72,7 +127,33 @@ class LocalAttentionDecoder(nn.Module):
         h = torch.zeros(batch, self.cell.hidden_size, device=device)
         return h, h.clone(), torch.zeros(batch, self.enc_dim, device=device)
 
-    def attend(self, enc, enc_len, h, centre):
+    def quantized(self):
+        """None, or under QAT the weights and scales as the image holds them (computed once per
+        decoding call, not per step)."""
+        if not self.qat:
+            return None
+        s_d = max(1.0, float(self.emb.weight.detach().abs().max())) / 127
+        hd = self.cell.hidden_size
+        wi, wh = quant_rows((self.cell.weight_ih, 128 * s_d), (self.cell.weight_hh, 1.0))
+        wo_h, wo_c = quant_rows((self.out.weight[:, :hd], 1.0), (self.out.weight[:, hd:], 128 * s_d))
+        return dict(s_d=s_d, s_q=self.qat["query_absmax"] / 127, wi=wi, wh=wh,
+                    b=self.cell.bias_ih + self.cell.bias_hh, wo=torch.cat([wo_h, wo_c], 1),
+                    wq=quant_rows((self.query.weight, 1.0))[0], wa=quant_rows((self.advance.weight, 1.0))[0])
+
+    def step(self, y_emb, ctx, h, c, qw=None):
+        """LSTM step over (embedded previous character, context) -> h, c, advance logit."""
+        if qw is None:
+            h, c = self.cell(torch.cat([y_emb, ctx], -1), (h, c))
+            return h, c, self.advance(h)
+        x = torch.cat([fake_quant(y_emb, qw["s_d"]), ctx], -1)
+        h, c = qat_lstm_step(x @ qw["wi"].t() + qw["b"], h, c, qw["wh"])
+        return h, c, F.linear(h, qw["wa"], self.advance.bias)
+
+    def output(self, h, ctx, qw=None):
+        hc = torch.cat([h, ctx], -1)
+        return self.out(hc) if qw is None else F.linear(hc, qw["wo"], self.out.bias)
+
+    def attend(self, enc, enc_len, h, centre, qw=None):
         """Attention over frames [floor(centre) - W, floor(centre) + W]."""
         b, t, d = enc.shape
         offs = torch.arange(-self.W, self.W + 1, device=enc.device)
@@ -80,45 +161,47 @@ class LocalAttentionDecoder(nn.Module):
         valid = (idx >= 0) & (idx < enc_len[:, None])
         idx_c = idx.clamp(0, t - 1)
         keys = enc.gather(1, idx_c[..., None].expand(-1, -1, d))                  # B x (2W+1) x D
-        q = self.query(h)
+        q = self.query(h) if qw is None else fake_quant(F.linear(h, qw["wq"]), qw["s_q"], -128, 127)
         scores = (keys * q[:, None, :]).sum(-1) / math.sqrt(d)
         scores = scores.masked_fill(~valid, -1e4)
         att = torch.softmax(scores, dim=-1)
-        return (att[..., None] * keys).sum(1), att, idx
+        ctx = (att[..., None] * keys).sum(1)
+        return (ctx if qw is None else fake_quant(ctx, qw["s_d"], -128, 127)), att, idx
 
     def forward(self, enc, enc_len, targets_in, centres=None, start=None):
         """Teacher-forced decoding. targets_in: B x L (EOS then the text). centres: optional
         B x L teacher-forced window centres (frames). Returns logits B x L x V and the
         predicted centres B x L."""
         b, L = targets_in.shape
+        qw = self.quantized()
         h, c, ctx = self.init_state(b, enc.device)
         pos = start if start is not None else torch.zeros(b, device=enc.device)
         logits, preds = [], []
         emb = self.emb(targets_in)
         for i in range(L):
-            h, c = self.cell(torch.cat([emb[:, i], ctx], -1), (h, c))
-            pred = pos + self.A * torch.sigmoid(self.advance(h)).squeeze(-1)
+            h, c, adv = self.step(emb[:, i], ctx, h, c, qw)
+            pred = pos + self.A * torch.sigmoid(adv).squeeze(-1)
             preds.append(pred)
             centre = centres[:, i] if centres is not None else pred
-            ctx, _, _ = self.attend(enc, enc_len, h, centre)
-            logits.append(self.out(torch.cat([h, ctx], -1)))
+            ctx, _, _ = self.attend(enc, enc_len, h, centre, qw)
+            logits.append(self.output(h, ctx, qw))
             pos = centre if centres is not None else pred
         return torch.stack(logits, 1), torch.stack(preds, 1)
-
 
     @torch.no_grad()
     def greedy(self, enc, enc_len, start_frame, max_chars):
         """Greedy decoding of one utterance (batch 1) with its own predicted window centres,
         starting at encoder frame `start_frame` (the runtime starts at the CTC onset minus
         onset_back). Returns the token ids without <eos>."""
+        qw = self.quantized()
         h, c, ctx = self.init_state(1, enc.device)
         pos = torch.tensor([float(start_frame)])
         y, out = EOS, []
         for _ in range(max_chars):
-            h, c = self.cell(torch.cat([self.emb(torch.tensor([y])), ctx], -1), (h, c))
-            pos = pos + self.A * torch.sigmoid(self.advance(h)).squeeze(-1)
-            ctx, _, _ = self.attend(enc, enc_len, h, pos)
-            y = int(self.out(torch.cat([h, ctx], -1)).argmax(-1))
+            h, c, adv = self.step(self.emb(torch.tensor([y])), ctx, h, c, qw)
+            pos = pos + self.A * torch.sigmoid(adv).squeeze(-1)
+            ctx, _, _ = self.attend(enc, enc_len, h, pos, qw)
+            y = int(self.output(h, ctx, qw).argmax(-1))
             if y == EOS:
                 break
             out.append(y)
@@ -137,6 +220,22 @@ class EarshotModel(nn.Module):
         self.ctc_head = nn.Linear(c["enc_hidden"], len(VOCAB))
         self.decoder = LocalAttentionDecoder(len(VOCAB), c["emb"], c["dec_hidden"], c["enc_hidden"],
                                              c["att_half_window"], c["max_advance"])
+        self.set_qat(c.get("qat"))
+
+    def set_qat(self, scales):
+        """Quantization-aware arithmetic on (scales = {"input_absmax", "query_absmax"}: the
+        calibrated activation ranges, kept fixed so that training and the exported image use the
+        same grids) or off (None). The scales travel in cfg, hence in checkpoints and exports."""
+        if scales:
+            scales = {"input_absmax": float(scales["input_absmax"]), "query_absmax": float(scales["query_absmax"])}
+        self.cfg["qat"] = scales
+        self.encoder.qat = scales
+        self.decoder.qat = scales
+
+    def ctc_logits(self, enc):
+        if not self.cfg["qat"]:
+            return self.ctc_head(enc)
+        return F.linear(enc, quant_rows((self.ctc_head.weight, 1.0))[0], self.ctc_head.bias)
 
     def normalise(self, feats_q8):
         """int16 Q8 dB features (B x T x 40) -> normalised float."""
@@ -144,7 +243,7 @@ class EarshotModel(nn.Module):
 
     def encode(self, feats_q8, lengths):
         enc, enc_len = self.encoder(self.normalise(feats_q8), lengths)
-        return enc, enc_len, self.ctc_head(enc)
+        return enc, enc_len, self.ctc_logits(enc)
 
     def num_parameters(self):
         return sum(p.numel() for p in self.parameters())

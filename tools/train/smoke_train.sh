@@ -45,6 +45,40 @@ s = torch.load(sys.argv[1], map_location="cpu")
 assert s["step"] == 25, s["step"]
 assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point()), "non-finite weights"
 PY
+# Quantization-aware fine-tuning from the slim checkpoint: its forward pass must track the
+# integer runtime closer than the float forward does (encoder outputs vs intref, in Q7 LSBs).
+$py tools/train/train.py "${common[@]}" --out "$work/qat" --init "$work/slim.pt" --steps 31 --qat | tee "$work/q.log"
+grep -q "quantization-aware: |x| range" "$work/q.log"
+grep -q "saved .* at step 31" "$work/q.log"
+$py tools/train/export.py "$work/qat/last.pt" -o "$work/qat.safetensors" | tee "$work/qe.log"
+grep -q "quantization-aware training's fixed ranges" "$work/qe.log"
+"$(dirname "$EARSHOT_BIN")/earshot-pack" pack "$work/qat.safetensors" -o "$work/qat.esm" >/dev/null
+$py - "$work/qat/last.pt" "$work/qat.esm" "$work/data" <<'PY'
+import sys; sys.path.insert(0, "tools/train")
+import numpy as np, torch
+import data as D, export, intref, shards
+torch.set_num_threads(1)
+model, _ = export.load_checkpoint(sys.argv[1])
+model.eval()
+scales = model.cfg["qat"]
+assert scales, "the checkpoint lost its quantization-aware ranges"
+im = intref.Model.load(sys.argv[2])
+err = {True: [], False: []}
+for k, (f, _) in enumerate(shards.iter_dataset(sys.argv[3])):
+    if k == 8:
+        break
+    q8 = D.as_q8(f)
+    e, _ = im.encode(q8, endpoint_ms=10**9)  # no idle reset: the float model has none
+    x = model.normalise(torch.from_numpy(q8)[None])
+    for qat in (True, False):
+        model.set_qat(scales if qat else None)
+        with torch.no_grad():
+            ef, _ = model.encoder(x, torch.tensor([len(f)]))
+        err[qat].append(np.abs(ef[0].numpy() * 128 - e).mean())
+q, fl = float(np.mean(err[True])), float(np.mean(err[False]))
+print(f"smoke_train: encoder vs integer runtime, mean |diff| in Q7 LSBs: quantization-aware {q:.3f}, float {fl:.3f}")
+assert q < 0.5 and q < fl, (q, fl)
+PY
 # The trained tiny model through the shipping path: export, pack, verify, run in C++.
 bin=$(dirname "$EARSHOT_BIN")
 $py tools/train/export.py "$work/run/last.pt" -o "$work/tiny.safetensors" --calib-data "$work/data" --calib-utts 8

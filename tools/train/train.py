@@ -40,7 +40,7 @@ def parse_anneal(text):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--train", required=True, help="training shard folder")
+    p.add_argument("--train", required=True, nargs="+", help="training shard folder(s)")
     p.add_argument("--dev", help="dev shard folder (validation CER)")
     p.add_argument("--out", required=True, help="run folder: last.pt, best.pt, log.jsonl")
     p.add_argument("--resume", action="store_true")
@@ -57,6 +57,9 @@ def parse_args(argv=None):
                         "(a function of the step, so a resumed run follows the same curve)")
     p.add_argument("--lr-final", type=float, default=1e-4, help="learning rate at the end of --anneal")
     p.add_argument("--ctc-weight", type=float, default=0.5)
+    p.add_argument("--qat", action="store_true",
+                   help="quantization-aware training (model.py): the forward pass rounds what the runtime "
+                        "rounds; the activation ranges are calibrated once (on --dev, else --train) and kept")
     p.add_argument("--tiny", action="store_true", help="tiny model for smoke tests")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
@@ -136,7 +139,7 @@ class JointLoss(torch.nn.Module):
 def losses(model, x, lens, tgt, tl, step):
     enc, enc_len = model.encoder(x, lens)
     enc_len = enc_len.clamp(min=1)
-    ctc_logits = model.ctc_head(enc)
+    ctc_logits = model.ctc_logits(enc)
     logp = F.log_softmax(ctc_logits, -1)
     ctc = F.ctc_loss(logp.transpose(0, 1), tgt, enc_len, tl, blank=BLANK, reduction="sum", zero_infinity=True)
     b, lmax = tgt.shape
@@ -172,7 +175,7 @@ def greedy(model, feats, max_chars=200):
     enc, enc_len = model.encoder(x, lens)
     if enc_len[0] < 1:
         return "", ""
-    best = model.ctc_head(enc)[0].argmax(-1).tolist()
+    best = model.ctc_logits(enc)[0].argmax(-1).tolist()
     ctc_ids, prev = [], BLANK
     for t in best:
         if t != prev and t != BLANK:
@@ -221,7 +224,7 @@ def main(argv=None):
     random.seed(args.seed + rank)
     torch.manual_seed(args.seed)
 
-    train = D.load_split(args.train)
+    train = [item for folder in args.train for item in D.load_split(folder)]
     dev = D.load_split(args.dev) if args.dev else []
     if rank == 0:
         print(f"train: {len(train)} utterances, {sum(len(f) for f, _ in train) / 360000:.2f} h; dev: {len(dev)}", flush=True)
@@ -238,6 +241,14 @@ def main(argv=None):
         mean, std = D.feature_stats(train)
         model.feat_mean.copy_(torch.from_numpy(mean))
         model.feat_std.copy_(torch.from_numpy(std))
+    if args.qat and not model.cfg.get("qat"):
+        import export
+        cal = export.calibrate(model, args.dev or args.train[0])
+        model.set_qat({"input_absmax": cal["input_p9999"], "query_absmax": cal["query_absmax"]})
+        model.train()
+    if rank == 0 and model.cfg.get("qat"):
+        print(f"quantization-aware: |x| range {model.cfg['qat']['input_absmax']:.3f}, "
+              f"|q| range {model.cfg['qat']['query_absmax']:.3f}", flush=True)
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, best = 0, float("inf")
