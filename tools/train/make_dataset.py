@@ -381,7 +381,8 @@ def cmd_heldout(a) -> None:
                     utts = [voices.Utterance(voice, s, os.path.join(tmp, f"{short}-{set_name}-{i:04d}.wav"))
                             for i, s in enumerate(sents)]
                 ok = voices.synthesize(utts, tmp, heldout_ok=not a.calib)
-                lines = {c: [] for c in ("clean", "snr10", "snr0")}
+                conds = ("clean", "snr10", "snr0") + (("late",) if set_name == "commands" else ())
+                lines = {c: [] for c in conds}
                 for i, (u, good) in enumerate(zip(utts, ok)):
                     if not good:
                         log(f"heldout: {u.voice.name} failed on {u.text!r}")
@@ -394,9 +395,16 @@ def cmd_heldout(a) -> None:
                     kind = HELDOUT_NOISES[i % len(HELDOUT_NOISES)]
                     noise = augment.make_noise(nr, len(x), kind, babble_pool)
                     floor = augment.db_to_amp(-90.0) * nr.standard_normal(len(x)).astype(np.float32)
-                    for cond, snr in (("clean", None), ("snr10", 10.0), ("snr0", 0.0)):
+                    # "late": the clean command after 0.5-3 s more of the floor, as when a device has
+                    # been listening for a while (the recognizer's idle resets fall somewhere in it).
+                    lead = int(np.random.default_rng([a.seed, 77, i]).uniform(0.5, 3.0) * SR)
+                    for cond, snr in (("clean", None), ("snr10", 10.0), ("snr0", 0.0), ("late", None)):
+                        if cond not in lines:
+                            continue
                         y = x if snr is None else augment.mix_at_snr(x, noise, snr)
                         y = y * g + floor
+                        if cond == "late":
+                            y = np.concatenate([augment.db_to_amp(-90.0) * nr.standard_normal(lead).astype(np.float32), y])
                         y = y * min(1.0, 0.999 / max(float(np.max(np.abs(y))), 1e-9))
                         d = f"{short}_{set_name}_{cond}"
                         os.makedirs(os.path.join(out, d), exist_ok=True)
@@ -405,6 +413,8 @@ def cmd_heldout(a) -> None:
                         rec = {"audio": rel, "text": u.text, "voice": u.voice.id, "set": set_name, "condition": cond}
                         if snr is not None:
                             rec["noise"], rec["snr_db"] = kind, snr
+                        if cond == "late":
+                            rec["lead_in_s"] = round(lead / SR, 3)
                         lines[cond].append(rec)
                 for cond, recs in lines.items():
                     name = f"{short}_{set_name}_{cond}.jsonl"
@@ -412,7 +422,7 @@ def cmd_heldout(a) -> None:
                         for r in recs:
                             f.write(json.dumps(r) + "\n")
                     summary[name] = len(recs)
-                log(f"heldout: {short} {set_name}: {len(lines['clean'])} utterances x 3 conditions "
+                log(f"heldout: {short} {set_name}: {len(lines['clean'])} utterances x {len(lines)} conditions "
                     f"({time.time() - t0:.0f} s)")
         er = np.random.default_rng([a.seed, 12345])
         os.makedirs(os.path.join(out, "empty"), exist_ok=True)
@@ -427,7 +437,8 @@ def cmd_heldout(a) -> None:
             json.dump({"seed": a.seed, "voices": "training voices, one drawn per utterance" if a.calib
                        else list(voices.HELDOUT_FESTIVAL), "text_split": split,
                        "paths": "audio paths are relative to the manifest's directory",
-                       "level": "speech at -26 dBFS active RMS, 0.3 s padding, -90 dBFS floor",
+                       "level": "speech at -26 dBFS active RMS, 0.3 s padding, -90 dBFS floor; 'late' commands: "
+                                "0.5-3 s more floor before the clean speech",
                        "noise": f"per utterance, cycling {list(HELDOUT_NOISES)}; babble = training voices "
                                 "reading test-split sentences", "manifests": summary}, f, indent=1)
         log(f"heldout: done in {time.time() - t0:.0f} s: {summary}")
