@@ -85,6 +85,12 @@ for name in ("ked_commands_clean", "kal_general_snr0", "empty"):
     lines = [json.loads(l) for l in open(os.path.join(ho, name + ".jsonl"))]
     ok(len(lines) >= 1 and all(os.path.exists(os.path.join(ho, l["audio"])) for l in lines), f"held-out {name}")
     ok((name == "empty") == all(l["text"] == "" for l in lines), f"held-out {name} text")
+# "late": the clean command after lead_in_s (0.5-3 s) more of the floor.
+clean, late = ([json.loads(l) for l in open(os.path.join(ho, f"kal_commands_{c}.jsonl"))][0] for c in ("clean", "late"))
+ok(late["text"] == clean["text"] and 0.5 <= late["lead_in_s"] <= 3.0, "held-out late: same text, lead-in in range")
+extra = (os.path.getsize(os.path.join(ho, late["audio"])) - os.path.getsize(os.path.join(ho, clean["audio"]))) / 2
+ok(abs(extra - late["lead_in_s"] * 16000) <= 8, f"held-out late: {extra} more samples for a {late['lead_in_s']} s lead-in")
+ok(not os.path.exists(os.path.join(ho, "kal_general_late.jsonl")), "held-out late: commands only")
 
 # Every engine once, plus a silence clip, through one shard.
 vs = voices.training_voices()
