@@ -19,8 +19,15 @@ import signal
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# Debian's OpenBLAS (libopenblas0-pthread) runs its own threads whatever torch.set_num_threads
+# says: measured here, a second one kept the other core busy (1.3-1.9 cores a process) for < 10 %
+# speed, and slowed the data generation beside it. Follow --threads unless the caller set it.
+if "OPENBLAS_NUM_THREADS" not in os.environ:
+    os.environ["OPENBLAS_NUM_THREADS"] = next(
+        (sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--threads"), "1")
+
+import torch  # noqa: E402  (after the OpenBLAS setting, which it reads when loaded)
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
