@@ -25,12 +25,11 @@ class StreamingEncoder {
   void layout(ArenaCarver& a, const Model& m);
   void reset();
   // The recognizer's idle reset between utterances (MODEL.md step 2): zero LSTM
-  // state, then the layers run again over the last replay_frames() encoder
+  // state, then the layers run again over the last kIdleReplayMs of encoder
   // inputs (those since reset() if fewer), as if the stream had begun there.
   // The stacking of the next frame goes on; output() and the CTC results of
   // the frame just pushed are left as they were.
   void idle_reset(kernels::Isa isa, void* scratch);
-  uint32_t replay_frames() const { return replay_; }
 
   // One feature frame (n_mels int16, Q8 dB). Returns true when it completed
   // an encoder frame: output(), ctc_logits() and ctc_token() then describe it.
@@ -41,10 +40,10 @@ class StreamingEncoder {
   int32_t ctc_token() const { return ctc_token_; }                    // argmax, lowest index on ties
 
  private:
-  const Model* model_ = nullptr;
   void zero_state();
   void run_layers(const int8_t* stacked, kernels::Isa isa, void* scratch);
 
+  const Model* model_ = nullptr;
   const ModelHparams* hp_ = nullptr;
   int8_t* history_ = nullptr;                // replay_ slots of stack x n_mels int8 (encoder inputs)
   int8_t* stacked_ = nullptr;                // the slot being filled, oldest frame first
