@@ -23,8 +23,7 @@ size_t StreamingEncoder::scratch_size(const Model& m) {
 void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
   model_ = &m;
   hp_ = &m.hparams();
-  const uint64_t rate = hp_->frontend.sample_rate_hz, frame_x1000 = uint64_t{1000} * m.encoder_frame_samples();
-  replay_ = static_cast<uint32_t>(std::max<uint64_t>(1, (kIdleReplayMs * rate + frame_x1000 - 1) / frame_x1000));
+  replay_ = m.encoder_frames_for_ms(kIdleReplayMs);
   history_ = a.take<int8_t>(size_t{replay_} * hp_->stack * hp_->n_mels);
   stacked_ = history_;
   for (uint32_t l = 0; l < hp_->enc_layers; ++l) {

@@ -34,6 +34,13 @@ class Model {
   // Samples of audio per encoder frame (stack x hop): token positions are in
   // encoder frames, so frame * this / sample_rate is a time in seconds.
   uint32_t encoder_frame_samples() const { return hp_.stack * hp_.frontend.hop_samples; }
+  // A duration in whole encoder frames, rounded up, at least one (the
+  // endpoint and the idle reset's replay are both counted so).
+  uint32_t encoder_frames_for_ms(uint64_t ms) const {
+    const uint64_t per_frame = uint64_t{1000} * encoder_frame_samples();  // ms x sample rate
+    const uint64_t n = (ms * hp_.frontend.sample_rate_hz + per_frame - 1) / per_frame;
+    return static_cast<uint32_t>(n < 1 ? 1 : n);
+  }
 
  private:
   ModelImage image_;

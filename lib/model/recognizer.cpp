@@ -105,12 +105,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
-  {
-    const uint64_t ms = cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs;
-    const uint64_t frame_ms_x = uint64_t{1000} * model.encoder_frame_samples();  // ms x sample rate
-    const uint64_t rate = model.hparams().frontend.sample_rate_hz;
-    r->endpoint_frames_ = static_cast<uint32_t>(std::max<uint64_t>(1, (ms * rate + frame_ms_x - 1) / frame_ms_x));
-  }
+  r->endpoint_frames_ = model.encoder_frames_for_ms(cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs);
   r->ctc_weight_default_ = cfg.ctc_weight_pct == 0;
   r->reject_q15_ = cfg.reject_q15                                  ? cfg.reject_q15
                    : uses_beam(cfg) && ctc_weight(cfg) != 0 ? kDefaultRejectJointQ15

@@ -180,7 +180,12 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   Trace tr;
 
   const uint64_t ms = endpoint_ms ? endpoint_ms : kDefaultEndpointMs, fs = m.encoder_frame_samples();
-  const uint64_t endpoint = std::max<uint64_t>(1, (ms * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+  // A duration in encoder frames, rounded up, at least one (computed here, not
+  // by Model::encoder_frames_for_ms, so the reference stands on its own).
+  auto frames_for_ms = [&](uint64_t t_ms) {
+    return std::max<uint64_t>(1, (t_ms * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+  };
+  const uint64_t endpoint = frames_for_ms(ms);
   uint64_t blank_run = 0;
   // Steps 1-3 over the whole input.
   const size_t T = feats.size() / M;
@@ -206,8 +211,7 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     }
     return in;
   };
-  // Idle-reset replay length: kIdleReplayMs in encoder frames, rounded up.
-  const uint64_t replay = std::max<uint64_t>(1, (uint64_t{300} * hp.frontend.sample_rate_hz + 1000 * fs - 1) / (1000 * fs));
+  const uint64_t replay = frames_for_ms(kIdleReplayMs);  // the idle reset's replay
   for (size_t n = 0; n < N; ++n) {
     for (size_t k = 0; k < SM; ++k) {
       const size_t mm = k % M, frame = n * hp.stack + k / M;

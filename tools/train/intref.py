@@ -340,16 +340,17 @@ class Model:
             raise ValueError(f"features must be frames x {self.n_mels}, got {f.shape}")
         return requant_s8(f - self.mean_q8, self.in_mult, self.in_shift)
 
+    def frames_for_ms(self, ms):
+        """A duration in whole encoder frames, rounded up, at least one."""
+        return max(1, -(-ms * self.rate // (1000 * self.stack * self.hop)))
+
     def endpoint_frames(self, endpoint_ms=None):
-        """The recognizer's endpoint time in encoder frames (rounded up)."""
-        ms = DEFAULT_ENDPOINT_MS if endpoint_ms is None else endpoint_ms
-        fs = self.stack * self.hop
-        return max(1, -(-ms * self.rate // (1000 * fs)))
+        """The recognizer's endpoint time in encoder frames."""
+        return self.frames_for_ms(DEFAULT_ENDPOINT_MS if endpoint_ms is None else endpoint_ms)
 
     def replay_frames(self):
-        """The idle reset's replay, IDLE_REPLAY_MS in encoder frames (rounded up)."""
-        fs = self.stack * self.hop
-        return max(1, -(-IDLE_REPLAY_MS * self.rate // (1000 * fs)))
+        """The idle reset's replay, IDLE_REPLAY_MS in encoder frames."""
+        return self.frames_for_ms(IDLE_REPLAY_MS)
 
     def encode(self, feats, endpoint_ms=None):
         """Steps 1-3: returns (e: N x H int8 encoder outputs, z: N x V int16 Q10 CTC logits).
