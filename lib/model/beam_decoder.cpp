@@ -112,7 +112,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
 
 void BeamDecoder::reset() {
   phase_ = Phase::kWaitOnset;
-  onset_ = -1;
+  onset_ = last_speech_ = -1;
   steps_ = 0;
   cur_ = 0;
   n_live_ = 0;
@@ -166,6 +166,7 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
 void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, Isa isa,
                            void* scratch) {
   if (ctc_w_) ctc_frames_.push(ctc_logits);  // frame ring.count() - 1
+  if (ctc_token != 0) last_speech_ = static_cast<int64_t>(ring.count()) - 1;
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;
     onset_ = static_cast<int64_t>(ring.count()) - 1;
@@ -321,9 +322,28 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   Hyps& h = hyp_[cur_];
   const auto n = static_cast<int64_t>(ring.count());
   const int64_t W = hp_->half_window;
-  if (!ended)
-    for (uint32_t i = 0; i < n_live_; ++i)
-      if (n <= (h.p[i] >> 8) + W) return false;  // the wait rule, for every live hypothesis
+  // The evidence bound (MODEL.md "Beam search"). With CTC prefix scores a
+  // hypothesis can live on after its attention has left the speech (the CTC
+  // head vouches for its characters) and read on into the silence: its centre
+  // is held at most W past L, the last frame with a non-blank CTC token, so
+  // its window keeps that frame. One past L + W waits for more evidence, or
+  // for the end of the input, while every window (and every CTC state) is
+  // still in the rings after the next frame; only then does it step, held.
+  const int64_t lim = ctc_w_ ? last_speech_ + W : INT64_MAX >> 9;
+  if (!ended) {
+    bool past = false;
+    int64_t keep = INT64_MAX;  // the oldest frame the waiting hypotheses need, as a ring bound
+    for (uint32_t i = 0; i < n_live_; ++i) {
+      const int64_t c = h.p[i] >> 8, held = std::min(c, lim);
+      if (n <= held + W) return false;  // the wait rule, for every live hypothesis
+      past |= c > lim;
+      keep = std::min(keep, held - W + static_cast<int64_t>(ring.capacity()));
+      if (ctc_w_) keep = std::min(keep, static_cast<int64_t>(h.cs[i].upto + ctc_frames_.window()));
+    }
+    if (past && n < keep) return false;
+  }
+  if (ctc_w_)
+    for (uint32_t i = 0; i < n_live_; ++i) h.p[i] = std::min(h.p[i], lim << 8);
 
   const auto H = static_cast<ptrdiff_t>(hp_->enc_hidden), Hd = static_cast<ptrdiff_t>(hp_->dec_hidden),
              E = static_cast<ptrdiff_t>(hp_->dec_embed);

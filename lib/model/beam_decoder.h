@@ -168,6 +168,7 @@ class BeamDecoder {
   char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
 
   uint32_t ctc_w_ = 0, ctc_R_ = 0;
+  int64_t last_speech_ = -1;  // L: the last frame whose CTC token is not blank
   int64_t ctc_best0_ = 0;  // best_before(s) of this utterance's first frame
   CtcFrames ctc_frames_;
   CtcPrefixScorer ctc_;
