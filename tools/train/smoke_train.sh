@@ -24,7 +24,7 @@ $py tools/train/train.py "${common[@]}" --out "$work/run" --steps 25 --resume | 
 grep -q "resumed at step 20" "$work/b.log"
 grep -q "saved .* at step 25" "$work/b.log"
 $py tools/train/slim.py "$work/run/last.pt" -o "$work/slim.pt"
-$py tools/train/train.py "${common[@]}" --out "$work/fromslim" --init "$work/slim.pt" --steps 28 | tee "$work/s.log"
+$py tools/train/train.py "${common[@]}" --out "$work/fromslim" --init "$work/slim.pt" --steps 28 --centre-jitter 2 | tee "$work/s.log"
 grep -q "saved .* at step 28" "$work/s.log"
 # The annealed schedule: continuous at FROM, --lr-final from TO on, and a bad range is refused.
 $py - <<'PY'

@@ -64,6 +64,9 @@ def parse_args(argv=None):
                         "(a function of the step, so a resumed run follows the same curve)")
     p.add_argument("--lr-final", type=float, default=1e-4, help="learning rate at the end of --anneal")
     p.add_argument("--ctc-weight", type=float, default=0.5)
+    p.add_argument("--centre-jitter", type=float, default=0.0, metavar="FRAMES",
+                   help="Gaussian jitter (std, encoder frames) of the teacher-forced window centres, "
+                        "so the decoder learns to read, and steer back from, off-centre windows")
     p.add_argument("--qat", action="store_true",
                    help="quantization-aware training (model.py): the forward pass rounds what the runtime "
                         "rounds; the activation ranges are calibrated once (on --dev, else --train) and kept")
@@ -135,15 +138,16 @@ def lr_at(step, args):
 class JointLoss(torch.nn.Module):
     """The training objective as a module, so DistributedDataParallel can wrap it."""
 
-    def __init__(self, model):
+    def __init__(self, model, centre_jitter=0.0):
         super().__init__()
         self.model = model
+        self.centre_jitter = centre_jitter
 
     def forward(self, x, lens, tgt, tl, step):
-        return losses(self.model, x, lens, tgt, tl, step)
+        return losses(self.model, x, lens, tgt, tl, step, self.centre_jitter)
 
 
-def losses(model, x, lens, tgt, tl, step):
+def losses(model, x, lens, tgt, tl, step, centre_jitter=0.0):
     enc, enc_len = model.encoder(x, lens)
     enc_len = enc_len.clamp(min=1)
     ctc_logits = model.ctc_logits(enc)
@@ -162,12 +166,22 @@ def losses(model, x, lens, tgt, tl, step):
         centres_full = torch.cat([centres, (enc_len.float() - 1)[:, None]], 1)
         for i in range(b):
             centres_full[i, tl[i]] = enc_len[i] - 1
+        # At inference the decoder reads from windows centred by its own advance,
+        # which drift from the alignment (dev CER of attention greedy 0.56 against
+        # CTC's 0.39 at step 13 700). Jittered character centres teach the output
+        # to read off-centre windows, and the advance, still scored against the
+        # aligned centres, to steer back. The <eos> step keeps the end of the audio.
+        centres_in = centres_full
+        if centre_jitter > 0 and model.training:
+            noise = torch.randn_like(centres_full) * centre_jitter
+            noise[torch.arange(b), tl] = 0
+            centres_in = torch.minimum(torch.clamp(centres_full + noise, min=0), (enc_len.float() - 1)[:, None])
     tin = torch.cat([torch.full((b, 1), EOS, dtype=torch.long, device=x.device), tgt], 1)
     tout = torch.cat([tgt, torch.zeros(b, 1, dtype=torch.long, device=x.device)], 1)
     mask = torch.arange(lmax + 1, device=x.device)[None, :] <= tl[:, None]
     for i in range(b):
         tout[i, tl[i]] = EOS
-    logits, pred = model.decoder(enc, enc_len, tin, centres=centres_full)
+    logits, pred = model.decoder(enc, enc_len, tin, centres=centres_in)
     att = F.cross_entropy(logits[mask], tout[mask], reduction="sum", label_smoothing=0.1)
     adv = F.smooth_l1_loss(pred[mask], centres_full[mask], reduction="sum")
     n = mask.sum()
@@ -270,7 +284,7 @@ def main(argv=None):
             rewarm = args.warmup
         if rank == 0:
             print(f"resumed at step {step} (best dev CER {best:.3f})", flush=True)
-    objective = JointLoss(model)
+    objective = JointLoss(model, args.centre_jitter)
     if world > 1:
         objective = torch.nn.parallel.DistributedDataParallel(objective)
     if rank == 0:
