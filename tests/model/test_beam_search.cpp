@@ -58,6 +58,20 @@ NBest nbest_of(const Recognizer& r) {
 }
 
 
+// The random models the width-1 and evidence-bound tests sweep: three seeds of
+// the tiny and the target shape, each also endless.
+template <class F>
+void for_each_swept_model(F&& f) {
+  for (uint64_t seed : {2u, 3u, 5u}) {
+    for (const RandomModelSpec& base : {RandomModelSpec::tiny(), endless(RandomModelSpec::tiny()),
+                                        RandomModelSpec::target(), endless(RandomModelSpec::target())}) {
+      RandomModelSpec spec = base;
+      spec.seed = seed;
+      f(spec);
+    }
+  }
+}
+
 // a / (na + 1) >= b / (nb + 1), exactly.
 bool norm_at_least(int32_t a, uint32_t na, int32_t b, uint32_t nb) {
   return int64_t{a} * (int64_t{nb} + 1) >= int64_t{b} * (int64_t{na} + 1);
@@ -65,43 +79,38 @@ bool norm_at_least(int32_t a, uint32_t na, int32_t b, uint32_t nb) {
 
 }  // namespace
 
-TEST_CASE("beam width 1 without CTC prefix scores is the greedy decoder exactly (trace, text, frames, score, grammar)") {
+TEST_CASE("beam width 1 without CTC prefix scores is greedy exactly (trace, text, frames, score, grammar)") {
   const char* kPhrases = "turn on the lights\nturn off the lights\nset a timer\nstop\nyes\nno\n";
   int runs = 0;
-  for (uint64_t seed : {2u, 3u, 5u}) {
-    for (const RandomModelSpec& base : {RandomModelSpec::tiny(), endless(RandomModelSpec::tiny()),
-                                        RandomModelSpec::target(), endless(RandomModelSpec::target())}) {
-      RandomModelSpec spec = base;
-      spec.seed = seed;
-      OpenModel m(spec);
-      Compiled c(m.model, kPhrases);
-      for (const Grammar* g : {static_cast<const Grammar*>(nullptr), c.g}) {
-        for (const char* sig : {"speech", "chirp"}) {
-          const auto pcm = golden_pcm(sig);
-          Error err;
-          Session greedy(m.model);
-          RecognizerConfig cfg;
-          cfg.beam_decoder_at_width_1 = true;
-          cfg.ctc_weight_pct = kCtcOff;  // with it, the evidence bound holds centres greedy does not
-          Session beam(m.model, cfg);
-          REQUIRE(greedy.rec().set_grammar(g, err) == EARSHOT_OK);
-          REQUIRE(beam.rec().set_grammar(g, err) == EARSHOT_OK);
-          REQUIRE(beam.rec().beam_decoder() != nullptr);
-          const Trace want = greedy.run_pcm(pcm, {1000});
-          const Trace got = beam.run_pcm(pcm, {333});
-          INFO("seed " << seed << " H=" << spec.hidden << " eos_bias " << spec.eos_bias << " grammar " << (g != nullptr)
-                       << " " << sig);
-          CHECK(trace_diff(got, want) == "");
-          const RecognizerResult a = greedy.rec().result(), b = beam.rec().result();
-          CHECK(a.score_q10 == b.score_q10);
-          CHECK(a.no_match == b.no_match);
-          CHECK(a.num_nbest == b.num_nbest);
-          CHECK(std::string(a.text) == b.text);
-          ++runs;
-        }
+  for_each_swept_model([&](const RandomModelSpec& spec) {
+    OpenModel m(spec);
+    Compiled c(m.model, kPhrases);
+    for (const Grammar* g : {static_cast<const Grammar*>(nullptr), c.g}) {
+      for (const char* sig : {"speech", "chirp"}) {
+        const auto pcm = golden_pcm(sig);
+        Error err;
+        Session greedy(m.model);
+        RecognizerConfig cfg;
+        cfg.beam_decoder_at_width_1 = true;
+        cfg.ctc_weight_pct = kCtcOff;  // with it, the evidence bound holds centres greedy does not
+        Session beam(m.model, cfg);
+        REQUIRE(greedy.rec().set_grammar(g, err) == EARSHOT_OK);
+        REQUIRE(beam.rec().set_grammar(g, err) == EARSHOT_OK);
+        REQUIRE(beam.rec().beam_decoder() != nullptr);
+        const Trace want = greedy.run_pcm(pcm, {1000});
+        const Trace got = beam.run_pcm(pcm, {333});
+        INFO("seed " << spec.seed << " H=" << spec.hidden << " eos_bias " << spec.eos_bias << " grammar "
+                     << (g != nullptr) << " " << sig);
+        CHECK(trace_diff(got, want) == "");
+        const RecognizerResult a = greedy.rec().result(), b = beam.rec().result();
+        CHECK(a.score_q10 == b.score_q10);
+        CHECK(a.no_match == b.no_match);
+        CHECK(a.num_nbest == b.num_nbest);
+        CHECK(std::string(a.text) == b.text);
+        ++runs;
       }
     }
-  }
+  });
   MESSAGE(runs << " runs: the beam decoder at width 1 equals the greedy decoder");
   // beam = 0 and beam = 1 in the config are the greedy decoder itself.
   OpenModel m(RandomModelSpec::tiny());
@@ -322,35 +331,30 @@ TEST_CASE("beam arena: grows with the width; the exact size works, one byte less
 // past it, so the check can fail.
 TEST_CASE("beam with CTC prefix scores: no character centred more than W past the CTC evidence") {
   int runs = 0, beyond_without = 0;
-  for (uint64_t seed : {2u, 3u, 5u}) {
-    for (const RandomModelSpec& base : {RandomModelSpec::tiny(), endless(RandomModelSpec::tiny()),
-                                        RandomModelSpec::target(), endless(RandomModelSpec::target())}) {
-      RandomModelSpec spec = base;
-      spec.seed = seed;
-      OpenModel m(spec);
-      const int64_t W = m.model.hparams().half_window;
-      for (const char* sig : {"speech", "chirp"}) {
-        const auto pcm = golden_pcm(sig);
-        for (uint32_t ctc : {0u, kCtcOff}) {
-          Session s(m.model, beam_cfg(4, 0, ctc));
-          const Trace t = s.run_pcm(pcm, {800});
-          int64_t last = -1;
-          for (size_t f = 0; f < t.ctc_tokens.size(); ++f)
-            if (t.ctc_tokens[f] != 0) last = static_cast<int64_t>(f);
-          int64_t over = 0;
-          for (uint32_t f : t.token_frames) over = std::max<int64_t>(over, int64_t{f} - (last + W));
-          INFO("seed " << seed << " H=" << spec.hidden << " eos_bias " << spec.eos_bias << " " << sig << " ctc " << ctc
-                       << " last CTC token at " << last << ", " << t.token_frames.size() << " characters");
-          if (ctc == kCtcOff) {
-            beyond_without += over > 0;
-          } else {
-            CHECK(over == 0);
-            ++runs;
-          }
+  for_each_swept_model([&](const RandomModelSpec& spec) {
+    OpenModel m(spec);
+    const int64_t W = m.model.hparams().half_window;
+    for (const char* sig : {"speech", "chirp"}) {
+      const auto pcm = golden_pcm(sig);
+      for (uint32_t ctc : {0u, kCtcOff}) {
+        Session s(m.model, beam_cfg(4, 0, ctc));
+        const Trace t = s.run_pcm(pcm, {800});
+        int64_t last = -1;
+        for (size_t f = 0; f < t.ctc_tokens.size(); ++f)
+          if (t.ctc_tokens[f] != 0) last = static_cast<int64_t>(f);
+        int64_t over = 0;
+        for (uint32_t f : t.token_frames) over = std::max<int64_t>(over, int64_t{f} - (last + W));
+        INFO("seed " << spec.seed << " H=" << spec.hidden << " eos_bias " << spec.eos_bias << " " << sig << " ctc "
+                     << ctc << " last CTC token at " << last << ", " << t.token_frames.size() << " characters");
+        if (ctc == kCtcOff) {
+          beyond_without += over > 0;
+        } else {
+          CHECK(over == 0);
+          ++runs;
         }
       }
     }
-  }
+  });
   CHECK(runs == 24);
   MESSAGE("without CTC prefix scores " << beyond_without << " of 24 runs read past the bound");
   CHECK(beyond_without > 0);
