@@ -55,6 +55,7 @@ earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
     r.endpoint_ms = c->endpoint_ms;
     r.reject_q15 = c->reject_q15;
     r.ctc_weight_pct = c->ctc_weight_pct;
+    r.lm_weight_pct = c->lm_weight_pct;
   }
   return r;
 }
@@ -99,6 +100,8 @@ earshot_status earshot_model_get_info(const earshot_model* model, earshot_model_
   info->encoder_frame_samples = model->model.encoder_frame_samples();
   info->vocab_size = hp.vocab_size;
   info->max_chars = hp.max_chars;
+  info->lm_contexts = model->model.tensors().lm.contexts;
+  info->lm_order = model->model.tensors().lm.order;
   return EARSHOT_OK;
 }
 

@@ -65,11 +65,14 @@ void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
       if (h.cs) h.cs[i] = CtcState{rn, rb, 0, 0, -1};
     }
   }
+  if (lm_w_) h.lm = a.take<int32_t>(B);
 }
 
 void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width,
-                         uint32_t ctc_weight_pct) {
+                         uint32_t ctc_weight_pct, uint32_t lm_weight_pct) {
   model_ = &m;
+  lm_ = &m.tensors().lm;
+  lm_w_ = lm_->present() ? lm_weight_pct : 0;
   hp_ = &m.hparams();
   max_chars_ = max_chars;
   width_ = width;
@@ -94,6 +97,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   top_val_ = a.take<int32_t>(B);
   cand_score_ = a.take<int32_t>(B * B);
   cand_ctc_ = a.take<int32_t>(B * B);
+  if (lm_w_) cand_lm_ = a.take<int32_t>(B * B);
   cand_joint_ = a.take<int64_t>(B * B);
   cand_parent_ = a.take<uint16_t>(B * B);
   cand_token_ = a.take<uint16_t>(B * B);
@@ -161,6 +165,7 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
     t.ctc[j] = f.ctc[i];
     ctc_.copy(f.cs[i], t.cs[j]);
   }
+  if (lm_w_) t.lm[j] = f.lm[i];
 }
 
 void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, Isa isa,
@@ -180,6 +185,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16
     h.g[0] = grammar_ ? grammar_->start() : 0;
     h.score[0] = 0;
     h.n[0] = 0;
+    if (lm_w_) h.lm[0] = 0;
     if (ctc_w_) {
       // The empty prefix from the decoder's first frame (frames before it count as silence).
       ctc_.start(h.cs[0], static_cast<uint64_t>(h.p[0] >> 8), static_cast<uint64_t>(h.p[0] >> 8));
@@ -298,7 +304,7 @@ bool BeamDecoder::finished_beats_live() const {
   const uint32_t fn = fin_n_[fin_order_[0]];
   const Hyps& h = hyp_[cur_];
   for (uint32_t i = 0; i < n_live_; ++i)
-    if (!norm_better(fs, fn, joint(h.score[i], ctc_w_ ? h.ctc[i] : 0), max_chars_)) return false;
+    if (!norm_better(fs, fn, joint(h.score[i], ctc_w_ ? h.ctc[i] : 0, lm_on() ? h.lm[i] : 0), max_chars_)) return false;
   return true;
 }
 
@@ -420,11 +426,15 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
                 DecoderStepInfo{steps_, z, k > 0 ? allowed_tok_[top_idx_[0]] : 0, h.p[i],
                                 static_cast<uint64_t>(first_of[i]), static_cast<uint32_t>(frames_of[i]),
                                 static_cast<uint32_t>(i)});
+    // The LM's next-token row for this hypothesis (MODEL.md "Character LM").
+    const uint8_t* lm_row = lm_on() ? lm_->row(h.tokens + size_t(i) * max_chars_, h.n[i]) : nullptr;
     for (int32_t j = 0; j < k; ++j) {
       const int32_t tok = allowed_tok_[top_idx_[j]];
       cand_score_[nc] = h.score[i] + top_val_[j];
       cand_ctc_[nc] = ctc_w_ ? ctc_.score(h.cs[i], tok) : 0;
-      cand_joint_[nc] = joint(cand_score_[nc], cand_ctc_[nc]);
+      const int32_t lm = lm_row ? h.lm[i] + CharLm::logprob_q10(lm_row, static_cast<uint32_t>(tok)) : 0;
+      if (lm_w_) cand_lm_[nc] = lm;
+      cand_joint_[nc] = joint(cand_score_[nc], cand_ctc_[nc], lm);
       cand_parent_[nc] = static_cast<uint16_t>(i);
       cand_token_[nc] = static_cast<uint16_t>(tok);
       ++nc;
@@ -461,6 +471,7 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
       ctc_.child(h.cs[i], static_cast<int32_t>(tok), nx.cs[j]);
       nx.ctc[j] = cand_ctc_[c];
     }
+    if (lm_w_) nx.lm[j] = cand_lm_[c];
     const uint32_t len = nx.n[j];
     nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
     nx.frames[size_t{j} * max_chars_ + len] = static_cast<uint32_t>(std::min<int64_t>(h.p[i] >> 8, UINT32_MAX));

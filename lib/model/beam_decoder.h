@@ -28,6 +28,10 @@ inline constexpr uint32_t kDefaultCtcWeightPct = 30;
 // calibration set (models/README.md): beam 16, 200 phrases, sentence error
 // clean 9.5 % at 30 -> 4.0 % at 70, 10 dB 28.0 % -> 18.5 %.
 inline constexpr uint32_t kDefaultGrammarCtcWeightPct = 70;
+// Shallow fusion with the image's character LM (MODEL.md "Character LM"),
+// open vocabulary only: the rank adds this weight (percent) times the
+// hypothesis's LM log-probability. Tuned on the calibration set (models/README.md).
+inline constexpr uint32_t kDefaultLmWeightPct = 30;
 
 class BeamDecoder {
  public:
@@ -41,7 +45,9 @@ class BeamDecoder {
   // step's advance.
   static uint32_t ctc_frames(const ModelHparams& hp, uint32_t width);
   // ctc_weight_pct: 0..100 (0: attention only, no CTC memory or work).
-  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width, uint32_t ctc_weight_pct = 0);
+  // lm_weight_pct: 0..100, and only with a model that has a character LM (0: no LM memory or work).
+  void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width, uint32_t ctc_weight_pct = 0,
+              uint32_t lm_weight_pct = 0);
   void reset();  // the next utterance (the stream's CTC frames are kept)
   void reset_stream() {  // a new stream: frame numbers start again at 0
     ctc_frames_.reset();
@@ -81,7 +87,9 @@ class BeamDecoder {
   const uint32_t* nbest_frames(uint32_t i) const { return fin_frames_ + size_t{fin_order_[i]} * max_chars_; }
   const int32_t* nbest_logprobs(uint32_t i) const { return fin_lp_ + size_t{fin_order_[i]} * max_chars_; }
 
+  // The LM is not used while a grammar is set: the grammar already says what may follow.
   void set_grammar(const Grammar* g) { grammar_ = g; }
+  uint32_t lm_weight_pct() const { return lm_w_; }
   // Between utterances; only when laid out with CTC scoring (w was > 0). w in 1..100.
   void set_ctc_weight(uint32_t w) {
     if (ctc_w_) ctc_w_ = w;
@@ -120,6 +128,7 @@ class BeamDecoder {
     int32_t* lp = nullptr;      // [B][max_chars]: each token's log-softmax, Q10
     int32_t* ctc = nullptr;     // [B] CTC prefix score (log, Q10) of the tokens so far
     CtcState* cs = nullptr;     // [B] CTC state (arrays of ctc_frames() each)
+    int32_t* lm = nullptr;      // [B] character LM log-probability (Q10) of the tokens so far
   };
   void take(ArenaCarver& a, Hyps& h);
   void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
@@ -128,9 +137,10 @@ class BeamDecoder {
   void add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t joint, int32_t ctc);
   int64_t match_score(int32_t att, int32_t ctc, uint64_t upto) const;
   bool finished_beats_live() const;
-  int64_t joint(int32_t att, int32_t ctc) const {
-    return int64_t{100 - int32_t(ctc_w_)} * att + int64_t{ctc_w_} * ctc;
+  int64_t joint(int32_t att, int32_t ctc, int32_t lm) const {
+    return int64_t{100 - int32_t(ctc_w_)} * att + int64_t{ctc_w_} * ctc + int64_t{lm_w_} * lm;
   }
+  bool lm_on() const { return lm_w_ && !grammar_; }
   void finish_search();
   void update_partial();
 
@@ -150,6 +160,7 @@ class BeamDecoder {
   // Candidates of one step: B per hypothesis at most.
   int32_t* cand_score_ = nullptr; // [B*B] attention score
   int32_t* cand_ctc_ = nullptr;   // [B*B] CTC prefix score
+  int32_t* cand_lm_ = nullptr;    // [B*B] LM score (when lm_w_)
   int64_t* cand_joint_ = nullptr; // [B*B] the rank
   uint16_t* cand_parent_ = nullptr;
   uint16_t* cand_token_ = nullptr;
@@ -168,6 +179,8 @@ class BeamDecoder {
   char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
 
   uint32_t ctc_w_ = 0, ctc_R_ = 0;
+  uint32_t lm_w_ = 0;
+  const CharLm* lm_ = nullptr;
   int64_t last_speech_ = -1;  // L: the last frame whose CTC token is not blank
   int64_t ctc_best0_ = 0;  // best_before(s) of this utterance's first frame
   CtcFrames ctc_frames_;

@@ -25,6 +25,11 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: max_chars %u is above %u", cfg.max_chars, kMaxCharsLimit);
     return false;
   }
+  if (!kBeamSearch && (cfg.beam > 1 || cfg.beam_decoder_at_width_1)) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u, but this build decodes greedily only (EARSHOT_BEAM_SEARCH=OFF)",
+            cfg.beam);
+    return false;
+  }
   if (cfg.beam > kMaxBeam) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u is above %u", cfg.beam, kMaxBeam);
     return false;
@@ -32,6 +37,11 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
   if (cfg.ctc_weight_pct > 100 && cfg.ctc_weight_pct != kCtcOff) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: ctc_weight_pct %u is above 100 (and not the 'off' value %u)",
             cfg.ctc_weight_pct, kCtcOff);
+    return false;
+  }
+  if (cfg.lm_weight_pct > 100 && cfg.lm_weight_pct != kLmOff) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: lm_weight_pct %u is above 100 (and not the 'off' value %u)",
+            cfg.lm_weight_pct, kLmOff);
     return false;
   }
   if (cfg.endpoint_ms > kMaxEndpointMs) {
@@ -51,14 +61,22 @@ uint32_t config_width(const RecognizerConfig& cfg) { return cfg.beam ? cfg.beam 
 uint32_t ctc_weight(const RecognizerConfig& cfg) {
   return cfg.ctc_weight_pct == kCtcOff ? 0 : cfg.ctc_weight_pct ? cfg.ctc_weight_pct : kDefaultCtcWeightPct;
 }
+// 0 for a model without a character LM: the beam decoder then takes no LM memory.
+uint32_t lm_weight(const Model& m, const RecognizerConfig& cfg) {
+  if (!m.tensors().lm.present()) return 0;
+  return cfg.lm_weight_pct == kLmOff ? 0 : cfg.lm_weight_pct ? cfg.lm_weight_pct : kDefaultLmWeightPct;
+}
 bool uses_beam(const RecognizerConfig& cfg) { return cfg.beam > 1 || cfg.beam_decoder_at_width_1; }
 
 }  // namespace
 
 void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
-                        uint32_t ctc_weight_pct) {
+                        uint32_t ctc_weight_pct, uint32_t lm_weight_pct) {
   const ModelHparams& hp = model.hparams();
+  use_beam = kBeamSearch && use_beam;
+#if EARSHOT_BEAM_SEARCH
   use_beam_ = use_beam;
+#endif
   beam_width_ = beam;
   a.skip_object<Recognizer>();  // this object: the first region (create() constructs it there)
   frontend_mem_ = a.take<uint8_t>(Frontend::memory_size(hp.frontend));
@@ -73,7 +91,7 @@ void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, 
     uint8_t* mem = a.take<uint8_t>(sizeof(BeamDecoder));
     BeamDecoder measuring;
     BeamDecoder* d = mem ? new (mem) BeamDecoder() : &measuring;
-    d->layout(a, model, max_chars, beam, ctc_weight_pct);
+    d->layout(a, model, max_chars, beam, ctc_weight_pct, lm_weight_pct);
     beam_ = mem ? d : nullptr;
   } else {
     decoder_.layout(a, model, max_chars);
@@ -85,7 +103,7 @@ size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, E
   if (!resolve_max_chars(model, cfg, max_chars, err)) return 0;
   Recognizer probe;
   ArenaCarver measure;
-  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg));
+  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg), lm_weight(model, cfg));
   return measure.used() + kArenaAlign - 1;  // the caller's arena may start anywhere
 }
 
@@ -102,7 +120,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   uint8_t* base = arena_align(arena);
   auto* r = new (base) Recognizer();  // placement: the arena's first region
   ArenaCarver carve(base, arena_bytes - static_cast<size_t>(base - static_cast<uint8_t*>(arena)));
-  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg));
+  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg), lm_weight(model, cfg));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
   r->endpoint_frames_ = model.encoder_frames_for_ms(cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs);

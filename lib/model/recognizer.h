@@ -30,8 +30,17 @@
 
 namespace earshot {
 
+// CMake option EARSHOT_BEAM_SEARCH (ON, except for the greedy-only firmware,
+// which so drops the beam decoder's ~15 KB of code): OFF, a beam width above 1
+// is EARSHOT_ERR_INVALID_ARGUMENT.
+#ifndef EARSHOT_BEAM_SEARCH
+#define EARSHOT_BEAM_SEARCH 1
+#endif
+inline constexpr bool kBeamSearch = EARSHOT_BEAM_SEARCH;
+
 inline constexpr uint32_t kDefaultEndpointMs = 900;
 inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
+inline constexpr uint32_t kLmOff = 1000;   // = EARSHOT_LM_OFF
 inline constexpr uint32_t kMaxEndpointMs = 60000;
 // Out-of-grammar rejection thresholds on RecognizerResult::match_q15, tuned by
 // tools/train/calibrate_reject.py on the calibration set (training voices
@@ -63,6 +72,10 @@ struct RecognizerConfig {
   // prefix scoring"). 0: kDefaultCtcWeightPct, or kDefaultGrammarCtcWeightPct
   // while a grammar is set; 1..100; kCtcOff: attention only.
   uint32_t ctc_weight_pct = 0;
+  // Beam search without a grammar: weight of the image's character LM in
+  // percent (MODEL.md "Character LM"). 0: kDefaultLmWeightPct; 1..100; kLmOff:
+  // none. Ignored (no LM memory) when the image has no LM.
+  uint32_t lm_weight_pct = 0;
   // Tests only: run the beam decoder even at width 1 (it then gives exactly
   // the greedy decoder's result).
   bool beam_decoder_at_width_1 = false;
@@ -153,14 +166,14 @@ class Recognizer {
   }
   void set_decoder_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
     decoder_.set_observer(fn, user);
-    if (beam_) beam_->set_observer(fn, user);
+    if (use_beam_) beam_->set_observer(fn, user);
   }
 
  private:
   Recognizer() = default;
   // Takes every region of the arena in order (measuring when `a` has no base).
   void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
-              uint32_t ctc_weight_pct);
+              uint32_t ctc_weight_pct, uint32_t lm_weight_pct);
   void feature_frame(const int16_t* features);
   bool decoder_started() const { return use_beam_ ? beam_->started() : decoder_.started(); }
   bool decoder_done() const { return use_beam_ ? beam_->done() : decoder_.done(); }
@@ -176,7 +189,11 @@ class Recognizer {
   FrameRing ring_;
   GreedyDecoder decoder_;  // beam width <= 1
   BeamDecoder* beam_ = nullptr;  // beam width >= 2: the object and its state are in the arena
+#if EARSHOT_BEAM_SEARCH
   bool use_beam_ = false;
+#else
+  static constexpr bool use_beam_ = false;  // greedy-only build: every beam path folds away
+#endif
   uint32_t beam_width_ = 1;
   bool finished_ = false;
   uint32_t endpoint_frames_ = 0;

@@ -215,6 +215,27 @@ earshot_status model_schema_open(const ModelImage& img, ModelHparams& hp, ModelT
   if (!kernels::attn_params_ok(t.attn))
     return bad(err, "tensor 'dec.attn' = {%d, %d, %d, %d} is outside the attention kernel's contract", attn[0], attn[1],
                attn[2], attn[3]);
+
+  // The optional character LM (MODEL.md "Character LM"): all of it or none.
+  MetaView lm_meta;
+  if (img.find_meta("lm.order", lm_meta)) {
+    if (!get_u32_in(img, "lm.order", 1, kLmMaxOrder, t.lm.order, err)) return err.status;
+    TensorView keys, logp;
+    if (!img.find_tensor("lm.keys", keys)) return bad(err, "tensor 'lm.keys' is missing (metadata lm.order is set)");
+    if (!find_checked(img, "lm.keys", DType::kInt32, 0, keys.dims[0], 0, keys, err) ||
+        !find_checked(img, "lm.logp", DType::kUInt8, 0, keys.dims[0], V, logp, err))
+      return err.status;
+    t.lm.keys = reinterpret_cast<const int32_t*>(keys.data);
+    t.lm.logp = logp.data;
+    t.lm.contexts = keys.dims[0];
+    t.lm.vocab = V;
+    char why[120];
+    if (!char_lm_valid(t.lm, why, sizeof why)) return bad(err, "%s", why);
+  } else {
+    TensorView stray;
+    if (img.find_tensor("lm.keys", stray) || img.find_tensor("lm.logp", stray))
+      return bad(err, "tensor '%s' is present but metadata 'lm.order' is not", img.find_tensor("lm.keys", stray) ? "lm.keys" : "lm.logp");
+  }
   err.clear();
   return EARSHOT_OK;
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "decoder/char_lm.h"
 #include "frontend/config.h"
 #include "image/image.h"
 #include "kernels/attention/attention.h"
@@ -62,6 +63,7 @@ struct ModelTensors {
   kernels::S8Matrix dec_query;             // rows H, segment [Hd]
   kernels::S8Matrix dec_out;               // rows V, segments [Hd, H]
   kernels::AttnParams attn;                // frames = 2W + 1, dim = value_dim = H, dec.attn constants
+  CharLm lm;                               // optional (metadata lm.order): the character LM; contexts 0 if absent
 };
 
 // Checks `img` (already opened) against the schema. On failure `err` names the

@@ -95,6 +95,10 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   sub->add_option("--ctc-weight", o.ctc_weight,
                   "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30, with a grammar 70)")
       ->check(CLI::Range(0, 100));
+  sub->add_option("--lm-weight", o.lm_weight,
+                  "With --beam and no grammar: weight of the model's character language model in percent (0 = none; default 30; "
+                  "ignored when the model has none)")
+      ->check(CLI::Range(0, 100));
   sub->add_option("--endpoint-ms", o.endpoint_ms,
                   "End an utterance after this much silence once speech started (default 900; a file may hold several)")
       ->check(CLI::Range(1u, 60000u));
@@ -147,6 +151,7 @@ bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why
   // A threshold of 0 would mean "the default" to the C API: 1 (of 32768) rejects nothing.
   if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
   if (o.ctc_weight >= 0) cfg.ctc_weight_pct = o.ctc_weight == 0 ? EARSHOT_CTC_OFF : static_cast<uint32_t>(o.ctc_weight);
+  if (o.lm_weight >= 0) cfg.lm_weight_pct = o.lm_weight == 0 ? EARSHOT_LM_OFF : static_cast<uint32_t>(o.lm_weight);
   info_ = &m.info();
   if (o.backend == "xnnpack") {
     xnn_ = std::make_unique<XnnOverride>();

@@ -28,6 +28,7 @@ struct ModelOptions {
   uint32_t endpoint_ms = 0;  // 0: the library's default (earshot_recognizer_config.endpoint_ms)
   double reject = -1;        // out-of-grammar threshold on confidence 0..1; < 0: the calibrated default
   int ctc_weight = -1;       // beam search: CTC prefix score weight in percent; < 0: the library's default
+  int lm_weight = -1;        // beam search without a grammar: character LM weight in percent; < 0: the library's default
   bool constrained() const { return !grammar.empty() || !words.empty(); }
   // Beam search by default: on a PC it costs little (RTF ~0.002) and the joint
   // CTC-attention search halves the word errors of greedy decoding (calibration

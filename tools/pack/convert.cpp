@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <set>
 
 #include "kernels/lstm-step/lstm_step.h"
@@ -370,6 +371,68 @@ ImageWriter::Tensor int32_tensor(const std::string& name, const std::vector<int3
   return t;
 }
 
+// The character LM file's tensors, checked as strictly as the model's: a
+// PackError names the tensor or key and the problem.
+void add_lm(ImageWriter& w, const Safetensors& lm, uint32_t V, PackReport& rep) {
+  const auto order_it = lm.metadata.find("lm.order");
+  if (order_it == lm.metadata.end()) throw PackError("LM file lacks metadata 'lm.order'");
+  uint32_t order = 0;
+  try {
+    size_t used = 0;
+    const unsigned long v = std::stoul(order_it->second, &used);
+    if (used != order_it->second.size() || v < 1 || v > kLmMaxOrder) throw std::invalid_argument("range");
+    order = static_cast<uint32_t>(v);
+  } catch (const std::exception&) {
+    throw PackError("LM file metadata 'lm.order' = '" + order_it->second + "' is not an integer in [1, " +
+                    std::to_string(kLmMaxOrder) + "]");
+  }
+  const auto voc = lm.metadata.find("vocab");
+  if (voc == lm.metadata.end()) throw PackError("LM file lacks metadata 'vocab'");
+  json v;
+  try {
+    v = json::parse(voc->second);
+  } catch (const std::exception&) {
+    throw PackError("LM file metadata 'vocab' is not JSON");
+  }
+  if (v != json(expected_vocab())) throw PackError("LM file vocab " + v.dump() + " is not the model's");
+  const StTensor* keys = lm.find("lm.keys");
+  const StTensor* logp = lm.find("lm.logp");
+  if (!keys) throw PackError("tensor 'lm.keys' is missing from the LM file");
+  if (!logp) throw PackError("tensor 'lm.logp' is missing from the LM file");
+  if (keys->dtype != "I32" || keys->shape.size() != 1 || keys->shape[0] == 0 || keys->shape[0] > (1u << 24))
+    throw PackError("tensor 'lm.keys' is " + keys->dtype + " " + keys->shape_str() + ", expected I32 [K], 1 <= K <= 2^24");
+  const uint64_t K = keys->shape[0];
+  if (logp->dtype != "U8" || logp->shape != std::vector<uint64_t>{K, V})
+    throw PackError("tensor 'lm.logp' is " + logp->dtype + " " + logp->shape_str() + ", expected U8 [" + std::to_string(K) +
+                    ", " + std::to_string(V) + "]");
+  ImageWriter::Tensor tk;
+  tk.name = "lm.keys";
+  tk.dtype = DType::kInt32;
+  tk.dims = {static_cast<uint32_t>(K)};
+  tk.data = lm.raw(*keys);
+  ImageWriter::Tensor tp;
+  tp.name = "lm.logp";
+  tp.dtype = DType::kUInt8;
+  tp.dims = {static_cast<uint32_t>(K), V};
+  tp.data = lm.raw(*logp);
+  // The same table check the runtime applies, before anything is written.
+  CharLm c;
+  c.keys = reinterpret_cast<const int32_t*>(tk.data.data());  // vector storage is aligned for int32
+  c.logp = tp.data.data();
+  c.contexts = static_cast<uint32_t>(K);
+  c.vocab = V;
+  c.order = order;
+  char why[160];
+  if (!char_lm_valid(c, why, sizeof why)) throw PackError(std::string("LM file: ") + why);
+  w.meta_u32("lm.order", order);
+  const auto info = lm.metadata.find("lm.info");
+  if (info != lm.metadata.end()) w.meta_string("lm.info", info->second.substr(0, 1000));
+  w.add_tensor(std::move(tk));
+  w.add_tensor(std::move(tp));
+  rep.lm_contexts = c.contexts;
+  rep.lm_order = order;
+}
+
 }  // namespace
 
 const std::vector<std::string>& expected_vocab() {
@@ -398,7 +461,8 @@ Multiplier quantize_multiplier(double r, const std::string& what) {
   return {static_cast<int32_t>(mult), static_cast<int32_t>(shift)};
 }
 
-std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, PackReport* report) {
+std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, PackReport* report,
+                                const Safetensors* lm) {
   const auto fmt_it = st.metadata.find("format");
   if (fmt_it == st.metadata.end())
     throw PackError("checkpoint metadata lacks 'format' (not exported by tools/train/export.py?)");
@@ -581,6 +645,7 @@ std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, P
     record(stat);
   }
 
+  if (lm) add_lm(w, *lm, static_cast<uint32_t>(V), rep);
   std::vector<uint8_t> image = w.finish();
   // The image must pass the same schema check the runtime applies.
   AlignedBytes ab(image);
@@ -598,7 +663,9 @@ std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, P
 PackReport pack_file(const std::string& in, const std::string& out, const PackOptions& opt) {
   const Safetensors st = Safetensors::load(in);
   PackReport rep;
-  const std::vector<uint8_t> image = pack_model(st, opt, &rep);
+  std::unique_ptr<Safetensors> lm;
+  if (!opt.lm.empty()) lm = std::make_unique<Safetensors>(Safetensors::load(opt.lm));
+  const std::vector<uint8_t> image = pack_model(st, opt, &rep, lm.get());
   write_file_atomic(out, image);
   rep.image_bytes = image.size();
   return rep;

@@ -26,6 +26,7 @@ inline double multiplier_value(Multiplier m) { return static_cast<double>(m.mult
 
 struct PackOptions {
   std::string name = "model";   // model.name
+  std::string lm;               // character LM (tools/train/charlm.py, .safetensors) to include; empty: none
 };
 
 // Per image tensor: how far the int8 weights are from the (folded) float
@@ -46,11 +47,14 @@ struct PackReport {
   std::vector<QuantStat> stats;
   uint64_t int8_weights = 0;
   size_t image_bytes = 0;
+  uint32_t lm_contexts = 0, lm_order = 0;
 };
 
 // Validates the checkpoint against its own config and MODEL.md and builds the
 // image bytes. Throws PackError naming the tensor / key and the problem.
-std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, PackReport* report = nullptr);
+// `lm`: the character LM to include (MODEL.md "Character LM"), or null.
+std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, PackReport* report = nullptr,
+                                const Safetensors* lm = nullptr);
 
 // Load + pack + atomic write: the `earshot-pack pack` command. On any error it
 // throws before `out` is touched (an existing file there stays as it was).

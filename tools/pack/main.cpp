@@ -245,18 +245,20 @@ int verify(const std::string& path, const std::vector<std::string>& references =
   return 0;
 }
 
-int pack_cmd(const std::string& in, const std::string& out, std::string name, bool report) {
+int pack_cmd(const std::string& in, const std::string& out, std::string name, const std::string& lm, bool report) {
   namespace fs = std::filesystem;
   if (name.empty()) name = fs::path(out).stem().string();
   try {
     const auto t0 = std::chrono::steady_clock::now();
     pack::PackOptions opt;
     opt.name = name;
+    opt.lm = lm;
     const pack::PackReport rep = pack::pack_file(in, out, opt);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%s: %zu bytes, %zu int8 weights, s_in %.5g%s, s_d %.5g, s_q %.5g%s (%.0f ms)\n", out.c_str(), rep.image_bytes,
                 static_cast<size_t>(rep.int8_weights), rep.s_in, rep.input_calibrated ? " (calibrated)" : "", rep.s_d,
                 rep.s_q, rep.query_calibrated ? " (calibrated)" : "", ms);
+    if (rep.lm_contexts) std::printf("  character LM: order %u, %u contexts\n", rep.lm_order, rep.lm_contexts);
     if (report) {
       std::printf("  %-12s %6s %6s %10s %10s %12s %12s %12s %9s\n", "tensor", "rows", "cols", "max_err", "rms_err",
                   "max_bias_err", "scale_min", "scale_max", "rel_rms");
@@ -390,12 +392,13 @@ int main(int argc, char** argv) {
                   "Features (.npy int16 frames x mels, as 'earshot features -o' writes): the C++ runtime must give the "
                   "Python integer reference's (tools/train/intref.py) tokens and logits byte for byte; repeatable")
       ->check(CLI::ExistingFile);
-  std::string out, name;
+  std::string out, name, lm;
   bool report = false;
   auto* pk = app.add_subcommand("pack", "Quantize a float checkpoint (safetensors from tools/train/export.py) into an image");
   pk->add_option("checkpoint", file, "Checkpoint (.safetensors)")->required();
   pk->add_option("-o,--output", out, "Image to write (.esm); written only if everything checks out")->required();
   pk->add_option("--name", name, "model.name (default: the output file's stem)");
+  pk->add_option("--lm", lm, "Character language model to include (tools/train/charlm.py; lib/model/MODEL.md \"Character LM\")");
   pk->add_flag("--report", report, "Print per-tensor quantization error statistics");
   bool json = false;
   auto* tb = app.add_subcommand("tables", "Print the kernels' compile-time tables");
@@ -413,7 +416,7 @@ int main(int argc, char** argv) {
   }
   if (ins->parsed()) return inspect(file);
   if (ver->parsed()) return verify(file, references);
-  if (pk->parsed()) return pack_cmd(file, out, name, report);
+  if (pk->parsed()) return pack_cmd(file, out, name, lm, report);
   if (tb->parsed()) return tables_cmd();
   if (fl->parsed()) return flash_cmd(fw_file, model_file, out, board);
   return 2;

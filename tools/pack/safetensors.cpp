@@ -138,6 +138,11 @@ const StTensor* Safetensors::find(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<uint8_t> Safetensors::raw(const StTensor& t) const {
+  const uint8_t* p = bytes_.data() + data_offset_ + t.begin;
+  return std::vector<uint8_t>(p, p + (t.end - t.begin));
+}
+
 std::vector<double> Safetensors::floats(const StTensor& t) const {
   const uint8_t* p = bytes_.data() + data_offset_ + t.begin;
   const size_t n = static_cast<size_t>(t.elements());

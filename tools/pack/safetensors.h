@@ -35,6 +35,8 @@ class Safetensors {
   // The values as double. Float dtypes only (F16, BF16, F32, F64); NaN or Inf
   // is a PackError naming the tensor and the element.
   std::vector<double> floats(const StTensor& t) const;
+  // The element bytes as stored (little-endian), any dtype.
+  std::vector<uint8_t> raw(const StTensor& t) const;
 
   std::vector<StTensor> tensors;                  // sorted by name
   std::map<std::string, std::string> metadata;    // "__metadata__"

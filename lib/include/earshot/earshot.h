@@ -81,6 +81,8 @@ typedef struct earshot_model_info {
   uint32_t encoder_frame_samples; /* samples per encoder frame: token_frames[i] * this = sample offset */
   uint32_t vocab_size;            /* output tokens, <eos> included */
   uint32_t max_chars;             /* the model's limit of characters per utterance */
+  uint32_t lm_contexts;           /* contexts of the image's character language model; 0: none */
+  uint32_t lm_order;              /* its n-gram order (0: none) */
 } earshot_model_info;
 
 earshot_status earshot_model_get_info(const earshot_model* model, earshot_model_info* info);
@@ -102,8 +104,12 @@ typedef struct earshot_recognizer_config {
   uint32_t ctc_weight_pct; /* beam search: weight of the CTC prefix score against the attention
                               decoder's, in percent. 0: the default (30; 70 while a grammar is set);
                               1..100; EARSHOT_CTC_OFF: attention only. Greedy decoding does not use it */
+  uint32_t lm_weight_pct; /* beam search without a grammar: weight of the image's character language
+                             model (earshot_model_info.lm_contexts > 0), in percent. 0: the default
+                             (30); 1..100; EARSHOT_LM_OFF: none. Ignored when the image has no LM */
 } earshot_recognizer_config;
 #define EARSHOT_CTC_OFF 1000u
+#define EARSHOT_LM_OFF 1000u
 
 /* Arena bytes a recognizer for this model and config needs. */
 earshot_status earshot_arena_size(const earshot_model* model, const earshot_recognizer_config* config, size_t* bytes);
