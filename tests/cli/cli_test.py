@@ -1124,6 +1124,40 @@ def case_utterances():
         check(rc == 0 and o["text"] == "" and o["utterances"] == [], f"{name} alone: no text ({o['text']!r})")
 
 
+def case_lm():
+    """The shipped model's character LM (lib/model/MODEL.md "Character LM"): fused by default in
+    open-vocabulary beam search, as -v says; --lm-weight 0 turns it off and needs less arena; greedy
+    decoding and grammars never use it; a weight outside 0..100 is a usage error. It adds no word
+    errors on the bundled held-out recordings."""
+    m = shipped_model()
+    files = [sample(s) for s in SAMPLES]
+    arena = lambda err: int(re.search(r"arena (\d+) bytes", err).group(1)) if re.search(r"arena (\d+) bytes", err) else 0
+    rc, out, err = run(["transcribe", "--model", m, "-v", "--json"] + files)
+    on = re.search(r"character LM \(order (\d), (\d+) contexts\) at weight 30 %", err)
+    check(rc == 0 and on is not None, f"default beam: -v reports the LM at weight 30 % ({err.strip()[:300]})")
+    with_lm = [o["text"] for o in json_lines(out, "lm")]
+    rc0, out0, err0 = run(["transcribe", "--model", m, "-v", "--json", "--lm-weight", "0"] + files)
+    without = [o["text"] for o in json_lines(out0, "no lm")]
+    errs = lambda texts: sum(edit_distance(normalize(sample_text(n)).split(), normalize(t).split())
+                             for n, t in zip(SAMPLES, texts))
+    check(len(with_lm) == len(without) == 3 and errs(with_lm) <= errs(without),
+          f"the LM adds no word errors on the held-out samples: {with_lm} vs {without}")
+    check(rc0 == 0 and "contexts) unused" in err0, f"--lm-weight 0: -v says the LM is unused ({err0.strip()[:300]})")
+    check(0 < arena(err0) < arena(err), f"--lm-weight 0 needs less arena ({arena(err0)} vs {arena(err)})")
+    wp = os.path.join(TMP, "words.txt")
+    with open(wp, "w") as fh:
+        fh.write("set a timer for ten minutes\ngo forward\nturn left\n")
+    for extra in (["--beam", "1"], ["--words", wp]):
+        rc, out, err = run(["transcribe", "--model", m, "-v"] + extra + [files[0]])
+        check(rc == 0 and "contexts) unused" in err, f"{extra[0]}: the LM is unused ({err.strip()[:300]})")
+    rc, out, err = run(["transcribe", "--model", m, "--lm-weight", "101", files[0]])
+    check(rc == 2 and "--lm-weight" in err, f"--lm-weight 101: usage error naming the flag ({err.strip()})")
+    # A model without an LM: nothing to report, and the flag is harmless.
+    t = image("tiny")
+    rc, out, err = run(["transcribe", "--model", t, "-v", "--lm-weight", "50", files[0]])
+    check(rc == 0 and "character LM" not in err, "a model without an LM: -v says nothing of one")
+
+
 def case_reject():
     """--reject: with a grammar, a phrase whose match score is below the threshold is no match; its confidence
     and match are still reported. With the defaults (beam 16, calibrated threshold) the bundled held-out

@@ -604,3 +604,107 @@ TEST_CASE("pack: corrupted and truncated checkpoints fail cleanly") {
   CHECK(rejected > 200);
   MESSAGE("corruptions packed " << packed << ", rejected " << rejected);
 }
+
+namespace {
+
+// A character LM file as tools/train/charlm.py writes it: every context of up
+// to `order` - 1 = 1 tokens, rows of small costs.
+struct LmFile {
+  std::vector<int32_t> keys;
+  std::vector<uint8_t> logp;
+  std::map<std::string, std::string> meta;
+  std::string keys_dtype = "I32", logp_dtype = "U8";
+  LmFile() {
+    const uint32_t V = static_cast<uint32_t>(expected_vocab().size());
+    keys.push_back(0);
+    for (uint32_t t = 0; t < V; ++t) keys.push_back(static_cast<int32_t>(t + 1));
+    for (size_t i = 0; i < keys.size() * V; ++i) logp.push_back(static_cast<uint8_t>(i % 40));
+    meta = {{"lm.order", "2"}, {"vocab", nlohmann::json(expected_vocab()).dump()}, {"lm.info", "test LM"}};
+  }
+  std::vector<uint8_t> bytes() const {
+    StEntry k{"lm.keys", keys_dtype, {keys.size()}, {}};
+    k.data.resize(keys.size() * 4);
+    std::memcpy(k.data.data(), keys.data(), k.data.size());
+    StEntry l{"lm.logp", logp_dtype, {keys.size(), logp.size() / keys.size()}, logp};
+    return st_serialize({k, l}, meta);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("pack --lm: the LM's tables reach the image as they were; every defect is named, no file written") {
+  TmpDir tmp;
+  const fs::path ck = tmp.p / "model.safetensors", lmf = tmp.p / "lm.safetensors", out = tmp.p / "out.esm";
+  auto write = [](const fs::path& p, const std::vector<uint8_t>& b) {
+    FILE* f = std::fopen(p.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(b.data(), 1, b.size(), f);
+    std::fclose(f);
+  };
+  write(ck, make_ckpt().bytes());
+  PackOptions opt;
+  opt.lm = lmf.string();
+
+  const LmFile good;
+  write(lmf, good.bytes());
+  const PackReport rep = pack_file(ck.string(), out.string(), opt);
+  CHECK(rep.lm_contexts == good.keys.size());
+  CHECK(rep.lm_order == 2);
+  {
+    std::vector<uint8_t> image(fs::file_size(out));
+    FILE* f = std::fopen(out.c_str(), "rb");
+    REQUIRE(std::fread(image.data(), 1, image.size(), f) == image.size());
+    std::fclose(f);
+    Opened o;
+    open_all(image, o);
+    REQUIRE(o.t.lm.present());
+    CHECK(o.t.lm.order == 2);
+    CHECK(std::equal(good.keys.begin(), good.keys.end(), o.t.lm.keys));
+    CHECK(std::equal(good.logp.begin(), good.logp.end(), o.t.lm.logp));
+    // Without --lm the same checkpoint packs to an image with no LM.
+    Opened plain;
+    open_all(pack_ok(make_ckpt()), plain);
+    CHECK_FALSE(plain.t.lm.present());
+  }
+  fs::remove(out);
+
+  auto expect = [&](const LmFile& lm, const std::string& want) {
+    CAPTURE(want);
+    write(lmf, lm.bytes());
+    std::string got;
+    try {
+      pack_file(ck.string(), out.string(), opt);
+    } catch (const PackError& e) {
+      got = e.what();
+    }
+    CHECK_MESSAGE(got.find(want) != std::string::npos, got);
+    CHECK_FALSE(fs::exists(out));
+  };
+  LmFile b = good;
+  b.meta.erase("lm.order");
+  expect(b, "lacks metadata 'lm.order'");
+  b = good;
+  b.meta["lm.order"] = "8";
+  expect(b, "'lm.order' = '8' is not an integer in [1, 7]");
+  b = good;
+  b.meta["lm.order"] = "1";
+  expect(b, "lm.order 1 allows 0");
+  b = good;
+  b.meta["vocab"] = "[\"<eos>\", \"a\"]";
+  expect(b, "is not the model's");
+  b = good;
+  b.keys_dtype = "U32";
+  expect(b, "tensor 'lm.keys' is U32");
+  b = good;
+  b.logp.resize(b.logp.size() - b.keys.size());  // V - 1 columns
+  expect(b, "tensor 'lm.logp' is U8 [30, 28]");
+  b = good;
+  std::swap(b.keys[3], b.keys[4]);
+  expect(b, "entry 4 (4) is not above entry 3 (5)");
+  b = good;
+  b.keys[0] = 1;
+  b.keys[1] = 0;
+  expect(b, "does not start with the empty context");
+  opt.lm = (tmp.p / "missing.safetensors").string();
+  expect(good, "missing.safetensors");
+}

@@ -15,6 +15,7 @@
 
 #include "image/image.h"
 #include "kernels/isa.h"
+#include "model/beam_decoder.h"
 
 namespace earshot::cli {
 namespace {
@@ -217,9 +218,15 @@ void Session::report(const char* cmd, const OpenModel& m, const ModelOptions& o)
   if (o.constrained())
     g = ", " + std::string(o.grammar.empty() ? "word list " + o.words : "grammar " + o.grammar) + " (" +
         std::to_string(grammar_bytes_) + " bytes)";
-  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s%s\n",
+  std::string lm;
+  if (m.info().lm_contexts) {
+    const bool used = o.beam_width() > 1 && !o.constrained() && o.lm_weight != 0;
+    lm = ", character LM (order " + std::to_string(m.info().lm_order) + ", " + std::to_string(m.info().lm_contexts) +
+         " contexts) " + (used ? "at weight " + std::to_string(o.lm_weight > 0 ? o.lm_weight : static_cast<int>(earshot::kDefaultLmWeightPct)) + " %" : "unused");
+  }
+  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s%s%s\n",
                cmd, m.path().c_str(), m.info().name, m.image_bytes(), arena_.size(), needed_, active_isa_name(),
-               xnn_ ? " with matrix products on XNNPACK (not bit-exact)" : "", g.c_str());
+               xnn_ ? " with matrix products on XNNPACK (not bit-exact)" : "", g.c_str(), lm.c_str());
 }
 
 bool select_isa(const std::string& isa, std::string& why) {

@@ -5,7 +5,7 @@ template commands (text.py, split 'train') and the 'train' split of Debian's
 `fortunes` sentences. Never from held-out text.
 
     /usr/bin/python3 tools/train/charlm.py -o lm.safetensors [--order 7] [--contexts 16384]
-    tools/earshot-pack pack model.safetensors --lm lm.safetensors -o model.esm
+    build/host/bin/earshot-pack pack model.safetensors --lm lm.safetensors -o model.esm
 
 The model is interpolated Witten-Bell over tokens of the model's VOCAB (token 0,
 <eos>, also marks the sentence start in a context). It is stored pruned to the

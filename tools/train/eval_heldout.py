@@ -30,6 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def ev(a, manifest, extra=(), beam=None):
     cmd = [a.earshot, "eval", "--json", "--no-progress", "--beam", str(beam or a.beam), *extra]
+    if a.lm_weight is not None:
+        cmd += ["--lm-weight", str(a.lm_weight)]
     if a.model:
         cmd += ["--model", a.model]
     cmd.append(manifest)
@@ -97,6 +99,8 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--beam", type=int, default=1, help="open-vocabulary decoding (1 = greedy)")
     ap.add_argument("--grammar-beam", type=int, default=16, help="grammar-constrained decoding")
+    ap.add_argument("--lm-weight", type=int, help="character LM weight in open-vocabulary beam search "
+                    "(0 = none; default: the CLI's)")
     ap.add_argument("--json", help="write all figures here")
     ap.add_argument("--show-commands", action="store_true", help="print each earshot command on stderr")
     ap.add_argument("--parity", action="store_true", help="also check C++ = Python integer reference on every utterance")
@@ -125,7 +129,8 @@ def main():
 
     order = {"clean": 0, "late": 1, "snr10": 2, "snr0": 3}
     rows.sort(key=lambda x: (x[0], x[1], order.get(x[2], 9)))
-    print(f"open vocabulary: beam {a.beam}; grammar: beam {a.grammar_beam}; model {a.model or 'default'}\n")
+    lm = "" if a.lm_weight is None else f", LM weight {a.lm_weight}"
+    print(f"open vocabulary: beam {a.beam}{lm}; grammar: beam {a.grammar_beam}; model {a.model or 'default'}\n")
     print("| voice | sentences | condition | WER % | CER % | sentence err % | grammar sentence err % "
           "| grammar no-match % | grammar sentence err %, no rejection |")
     print("|---|---|---|---|---|---|---|---|---|")

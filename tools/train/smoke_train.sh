@@ -90,4 +90,20 @@ $py tools/train/intref.py "$work/tiny.esm" "$work/speech.npy" --dump "$work/py.j
 cmp "$work/cpp.json" "$work/py.json" || { echo "smoke_train: C++ runtime and Python integer reference differ"; exit 1; }
 "$EARSHOT_BIN" transcribe --model "$work/tiny.esm" --json tests/golden/speech.wav >"$work/t.json"
 $py -c 'import json,sys; o=json.load(open(sys.argv[1])); assert 0 <= o["confidence"] <= 1, o' "$work/t.json"
+# The character LM (MODEL.md "Character LM"): built from the training text, packed in,
+# read by the runtime (inspect shows it), fused in beam search, and off on request.
+$py tools/train/charlm.py -o "$work/lm.safetensors" --commands 2000 --order 4 --contexts 400 | tee "$work/lm.log"
+grep -q "400 of .* contexts" "$work/lm.log"
+"$bin/earshot-pack" pack "$work/tiny.safetensors" --lm "$work/lm.safetensors" -o "$work/tiny-lm.esm" | grep -q "character LM: order 4, 400 contexts"
+"$bin/earshot-pack" verify "$work/tiny-lm.esm"
+"$bin/earshot-pack" inspect "$work/tiny-lm.esm" | grep -q "lm.logp"
+"$EARSHOT_BIN" transcribe --model "$work/tiny-lm.esm" --beam 4 --json tests/golden/speech.wav >/dev/null
+"$EARSHOT_BIN" transcribe --model "$work/tiny-lm.esm" --beam 4 --lm-weight 0 --json tests/golden/speech.wav >"$work/off.json"
+"$EARSHOT_BIN" transcribe --model "$work/tiny.esm" --beam 4 --json tests/golden/speech.wav >"$work/plain.json"
+cmp "$work/off.json" "$work/plain.json" >/dev/null || $py - "$work/off.json" "$work/plain.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for k in ("text", "confidence", "words"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
 echo "smoke_train: ok"
