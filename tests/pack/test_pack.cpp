@@ -700,7 +700,7 @@ TEST_CASE("pack --lm: the LM's tables reach the image as they were; every defect
   expect(b, "tensor 'lm.logp' is U8 [30, 28]");
   b = good;
   std::swap(b.keys[3], b.keys[4]);
-  expect(b, "entry 4 (4) is not above entry 3 (5)");
+  expect(b, "entry 4 (3) is not above entry 3 (4)");
   b = good;
   b.keys[0] = 1;
   b.keys[1] = 0;
