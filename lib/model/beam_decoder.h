@@ -89,7 +89,6 @@ class BeamDecoder {
 
   // The LM is not used while a grammar is set: the grammar already says what may follow.
   void set_grammar(const Grammar* g) { grammar_ = g; }
-  uint32_t lm_weight_pct() const { return lm_w_; }
   // Between utterances; only when laid out with CTC scoring (w was > 0). w in 1..100.
   void set_ctc_weight(uint32_t w) {
     if (ctc_w_) ctc_w_ = w;

@@ -233,8 +233,8 @@ earshot_status model_schema_open(const ModelImage& img, ModelHparams& hp, ModelT
     if (!char_lm_valid(t.lm, why, sizeof why)) return bad(err, "%s", why);
   } else {
     TensorView stray;
-    if (img.find_tensor("lm.keys", stray) || img.find_tensor("lm.logp", stray))
-      return bad(err, "tensor '%s' is present but metadata 'lm.order' is not", img.find_tensor("lm.keys", stray) ? "lm.keys" : "lm.logp");
+    for (const char* name : {"lm.keys", "lm.logp"})
+      if (img.find_tensor(name, stray)) return bad(err, "tensor '%s' is present but metadata 'lm.order' is not", name);
   }
   err.clear();
   return EARSHOT_OK;

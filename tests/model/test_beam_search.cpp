@@ -21,43 +21,6 @@ namespace {
 
 
 
-// ctc: the CTC prefix score weight (0: the default; kCtcOff: attention only,
-// for the properties of the attention decoder's own scores).
-RecognizerConfig beam_cfg(uint32_t width, uint32_t max_chars = 0, uint32_t ctc = 0) {
-  RecognizerConfig c;
-  c.beam = width;
-  c.max_chars = max_chars;
-  c.ctc_weight_pct = ctc;
-  return c;
-}
-
-struct NBest {
-  std::vector<std::string> text;
-  std::vector<int32_t> score;
-  std::vector<uint32_t> tokens;
-  std::vector<std::vector<uint32_t>> frames;
-  bool no_match = false;
-  bool operator==(const NBest&) const = default;
-};
-
-NBest nbest_of(const Recognizer& r) {
-  NBest out;
-  const RecognizerResult res = r.result();
-  out.no_match = res.no_match;
-  for (uint32_t i = 0; i < res.num_nbest; ++i) {
-    NBestEntry e;
-    REQUIRE(r.nbest(i, e));
-    out.text.emplace_back(e.text);
-    out.score.push_back(e.score_q10);
-    out.tokens.push_back(e.num_tokens);
-    out.frames.emplace_back(e.token_frames, e.token_frames + e.num_tokens);
-  }
-  NBestEntry none;
-  CHECK_FALSE(r.nbest(res.num_nbest, none));
-  return out;
-}
-
-
 // The random models the width-1 and evidence-bound tests sweep: three seeds of
 // the tiny and the target shape, each also endless.
 template <class F>

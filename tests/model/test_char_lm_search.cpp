@@ -108,31 +108,6 @@ int64_t lm_score(const Lm& lm, const Model& m, const std::string& text) {
   return s;
 }
 
-RecognizerConfig cfg(uint32_t width, uint32_t ctc, uint32_t lm) {
-  RecognizerConfig c;
-  c.beam = width;
-  c.ctc_weight_pct = ctc;
-  c.lm_weight_pct = lm;
-  return c;
-}
-
-struct Out {
-  std::vector<std::string> text;
-  std::vector<int32_t> score;
-  bool operator==(const Out&) const = default;
-};
-
-Out nbest(const Recognizer& r) {
-  Out o;
-  for (uint32_t i = 0; i < r.result().num_nbest; ++i) {
-    NBestEntry e;
-    REQUIRE(r.nbest(i, e));
-    o.text.emplace_back(e.text);
-    o.score.push_back(e.score_q10);
-  }
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("char LM: the n-best list is ranked by attention + LM, recomputed from the tables") {
@@ -146,12 +121,12 @@ TEST_CASE("char LM: the n-best list is ranked by attention + LM, recomputed from
     OpenModel m(with_lm(spec, lm).build());
     REQUIRE(m.model.tensors().lm.present());
     for (uint32_t u : {20u, 60u, 100u}) {
-      Session s(m.model, cfg(8, kCtcOff, u));  // attention only: the rank is 100 s + u lm
+      Session s(m.model, beam_cfg(8, 0, kCtcOff, u));  // attention only: the rank is 100 s + u lm
       s.run_pcm(speech, {480});
-      const Out o = nbest(s.rec());
-      Session p(plain.model, cfg(8, kCtcOff, 0));
+      const NBest o = nbest_of(s.rec());
+      Session p(plain.model, beam_cfg(8, 0, kCtcOff, 0));
       p.run_pcm(speech, {480});
-      changed += !(nbest(p.rec()) == o);
+      changed += !(nbest_of(p.rec()) == o);
       INFO("seed " << seed << " weight " << u);
       for (size_t i = 0; i + 1 < o.text.size(); ++i) {
         const int64_t a = 100 * int64_t{o.score[i]} + u * lm_score(lm, m.model, o.text[i]);
@@ -172,22 +147,22 @@ TEST_CASE("char LM: off, or under a grammar, gives exactly the bits of the image
     const Lm lm = random_lm(29, 11);
     OpenModel plain(random_model_image(spec));
     OpenModel m(with_lm(spec, lm).build());
-    Session want(plain.model, cfg(6, 0, 0));
+    Session want(plain.model, beam_cfg(6, 0, 0, 0));
     const Trace t = want.run_pcm(speech, {480});
-    Session off(m.model, cfg(6, 0, kLmOff));
+    Session off(m.model, beam_cfg(6, 0, 0, kLmOff));
     CHECK(trace_diff(off.run_pcm(speech, {480}), t) == "");
-    CHECK(nbest(off.rec()) == nbest(want.rec()));
+    CHECK(nbest_of(off.rec()) == nbest_of(want.rec()));
     CHECK(off.arena_bytes() == want.arena_bytes());  // no LM memory when off
 
     Compiled c(m.model, "turn on the lights\nstop\nyes\nno\n");
     Error err;
-    Session gp(plain.model, cfg(6, 0, 0));
+    Session gp(plain.model, beam_cfg(6, 0, 0, 0));
     REQUIRE(gp.rec().set_grammar(c.g, err) == EARSHOT_OK);
     const Trace tg = gp.run_pcm(speech, {480});
-    Session gl(m.model, cfg(6, 0, 0));
+    Session gl(m.model, beam_cfg(6, 0, 0, 0));
     REQUIRE(gl.rec().set_grammar(c.g, err) == EARSHOT_OK);
     CHECK(trace_diff(gl.run_pcm(speech, {480}), tg) == "");
-    CHECK(nbest(gl.rec()) == nbest(gp.rec()));
+    CHECK(nbest_of(gl.rec()) == nbest_of(gp.rec()));
   }
 }
 
@@ -196,23 +171,23 @@ TEST_CASE("char LM: any chunking and every ISA level give the same bits; pinned 
   RandomModelSpec spec = RandomModelSpec::tiny();
   const Lm lm = random_lm(29, 5);
   OpenModel m(with_lm(spec, lm).build());
-  Session whole(m.model, cfg(8, 0, 40));
+  Session whole(m.model, beam_cfg(8, 0, 0, 40));
   const Trace want = whole.run_pcm(pcm);
-  const Out want_nb = nbest(whole.rec());
+  const NBest want_nb = nbest_of(whole.rec());
   for (const std::vector<size_t>& p : {std::vector<size_t>{1}, {160, 1}, {1, 1000, 7, 33333}}) {
-    Session s(m.model, cfg(8, 0, 40));
+    Session s(m.model, beam_cfg(8, 0, 0, 40));
     INFO("chunks " << p[0]);
     CHECK(trace_diff(s.run_pcm(pcm, p), want) == "");
-    CHECK(nbest(s.rec()) == want_nb);
+    CHECK(nbest_of(s.rec()) == want_nb);
   }
   const kernels::Isa before = kernels::isa_active();
   Error err;
   for (kernels::Isa isa : supported_isas()) {
     REQUIRE(kernels::isa_force(isa, err) == EARSHOT_OK);
-    Session s(m.model, cfg(8, 0, 40));
+    Session s(m.model, beam_cfg(8, 0, 0, 40));
     INFO("isa " << kernels::isa_name(isa));
     CHECK(trace_diff(s.run_pcm(pcm), want) == "");
-    CHECK(nbest(s.rec()) == want_nb);
+    CHECK(nbest_of(s.rec()) == want_nb);
   }
   REQUIRE(kernels::isa_force(before, err) == EARSHOT_OK);
 
@@ -230,16 +205,16 @@ TEST_CASE("char LM: the arena is exact (one byte less fails) and holds the LM st
   OpenModel plain(random_model_image(RandomModelSpec::tiny()));
   OpenModel m(with_lm(RandomModelSpec::tiny(), lm).build());
   Error err;
-  const size_t with = Recognizer::arena_size(m.model, cfg(8, 0, 0), err);
-  const size_t without = Recognizer::arena_size(plain.model, cfg(8, 0, 0), err);
+  const size_t with = Recognizer::arena_size(m.model, beam_cfg(8, 0, 0, 0), err);
+  const size_t without = Recognizer::arena_size(plain.model, beam_cfg(8, 0, 0, 0), err);
   CHECK(with > without);
-  CHECK(Recognizer::arena_size(m.model, cfg(8, 0, kLmOff), err) == without);
-  CHECK(Recognizer::arena_size(m.model, cfg(1, 0, 0), err) == Recognizer::arena_size(plain.model, cfg(1, 0, 0), err));
+  CHECK(Recognizer::arena_size(m.model, beam_cfg(8, 0, 0, kLmOff), err) == without);
+  CHECK(Recognizer::arena_size(m.model, beam_cfg(1, 0, 0, 0), err) == Recognizer::arena_size(plain.model, beam_cfg(1, 0, 0, 0), err));
   std::vector<uint8_t> buf(with + 64, 0xA5);
   uint8_t* arena = buf.data() + 5;
-  CHECK(Recognizer::create(m.model, cfg(8, 0, 0), arena, with - 1, err) == nullptr);
+  CHECK(Recognizer::create(m.model, beam_cfg(8, 0, 0, 0), arena, with - 1, err) == nullptr);
   CHECK(err.status == EARSHOT_ERR_MEMORY_TOO_SMALL);
-  Recognizer* r = Recognizer::create(m.model, cfg(8, 0, 0), arena, with, err);
+  Recognizer* r = Recognizer::create(m.model, beam_cfg(8, 0, 0, 0), arena, with, err);
   REQUIRE(r != nullptr);
   const auto speech = golden_pcm("speech");
   REQUIRE(r->push(speech.data(), speech.size(), err) == EARSHOT_OK);
@@ -248,7 +223,7 @@ TEST_CASE("char LM: the arena is exact (one byte less fails) and holds the LM st
   for (size_t i = 0; i < 5; ++i) outside |= buf[i] != 0xA5;
   for (size_t i = 5 + with; i < buf.size(); ++i) outside |= buf[i] != 0xA5;
   CHECK_FALSE(outside);
-  RecognizerConfig bad = cfg(8, 0, 101);
+  RecognizerConfig bad = beam_cfg(8, 0, 0, 101);
   CHECK(Recognizer::arena_size(m.model, bad, err) == 0);
   CHECK(std::string(err.message).find("lm_weight_pct 101") != std::string::npos);
 }
