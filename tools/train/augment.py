@@ -6,7 +6,9 @@ Per clip, in this order (each step random, parameters returned for the manifest)
      shifts the whole spectrum, formants included, while keeping duration -- a
      VTLP-like warp factor of 2**(cents/1200), about 0.89-1.12), resample to
      16 kHz mono float;
-  2. leading / trailing silence (0.05-1.0 s each);
+  2. leading / trailing silence (0.05-1.0 s each); with ``abrupt`` probability the
+     TTS's own leading silence is cut and the lead is 0-50 ms, so that speech
+     starting at the first sample (trimmed clips, push-to-talk) is seen too;
   3. room: convolution with a synthetic impulse response (direct path + sparse
      early reflections + exponentially decaying noise tail whose high band decays
      faster; RT60 0.1-0.9 s, direct-to-reverberant ratio -2..+12 dB);
@@ -42,7 +44,7 @@ P = {
     "noise_types": {"white": 0.12, "pink": 0.25, "brown": 0.13, "hum": 0.08, "babble": 0.3, "mix": 0.12},
     "band": 0.3, "band_types": {"telephone": 0.35, "mic": 0.45, "8k": 0.2},
     "level_dbfs": (-42.0, -12.0), "clip": 0.02,
-    "lead_s": (0.05, 1.0), "trail_s": (0.05, 1.0),
+    "lead_s": (0.05, 1.0), "trail_s": (0.05, 1.0), "abrupt": 0.2, "abrupt_lead_s": (0.0, 0.05),
     "floor_dbfs": (-95.0, -65.0), "digital_silence": 0.05,
 }
 
@@ -92,6 +94,15 @@ def read_wav(path: str) -> np.ndarray:
 
 def db_to_amp(db: float) -> float:
     return 10.0 ** (db / 20.0)
+
+
+def trim_lead(x: np.ndarray, rel_db: float = -40.0) -> np.ndarray:
+    """x from its first sample within rel_db of its peak on (all of x if none)."""
+    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    if peak <= 0.0:
+        return x
+    loud = np.flatnonzero(np.abs(x) >= peak * db_to_amp(rel_db))
+    return x[int(loud[0]):]
 
 
 def active_power(x: np.ndarray, frame: int = 400) -> float:
@@ -271,7 +282,13 @@ def augment(x: np.ndarray, rng: np.random.Generator, pool: list, clean: bool = F
     clean=True keeps only level, silence padding and the noise floor.
     """
     info: dict = {}
-    lead = int(rng.uniform(*P["lead_s"]) * SR)
+    if rng.random() < P["abrupt"]:
+        # Why: a model that never saw speech in its first frames dropped the first
+        # words of clips that start with speech (its CTC onset came too late).
+        x = trim_lead(x)
+        lead = int(rng.uniform(*P["abrupt_lead_s"]) * SR)
+    else:
+        lead = int(rng.uniform(*P["lead_s"]) * SR)
     trail = int(rng.uniform(*P["trail_s"]) * SR)
     ref = active_power(x)
     y = np.concatenate([np.zeros(lead, np.float32), x.astype(np.float32), np.zeros(trail, np.float32)])

@@ -6,7 +6,8 @@
                                                  [--json out.json]
 
 For each voice (ked, kal) x set (commands, general) x condition (clean, 10 dB, 0 dB; for commands also
-"late": clean after 0.5-3 s more silence, where the recognizer's idle resets fall): open-vocabulary
+"late": clean after 0.5-3 s more silence, where the recognizer's idle resets fall; "abrupt": clean with
+no silence before the speech): open-vocabulary
 WER / CER / sentence error at --beam; for the command sets also grammar-constrained sentence error at
 --grammar-beam (default 16, the CLI's default with a grammar; the grammar is every command sentence of
 the set, as calibrate_reject.py uses) with the default rejection and with none, and the share rejected
@@ -127,7 +128,7 @@ def main():
     if os.path.exists(empty):
         out["empty"] = ev(a, empty)
 
-    order = {"clean": 0, "late": 1, "snr10": 2, "snr0": 3}
+    order = {"clean": 0, "late": 1, "abrupt": 2, "snr10": 3, "snr0": 4}
     rows.sort(key=lambda x: (x[0], x[1], order.get(x[2], 9)))
     lm = "" if a.lm_weight is None else f", LM weight {a.lm_weight}"
     print(f"open vocabulary: beam {a.beam}{lm}; grammar: beam {a.grammar_beam}; model {a.model or 'default'}\n")

@@ -381,15 +381,18 @@ def cmd_heldout(a) -> None:
                     utts = [voices.Utterance(voice, s, os.path.join(tmp, f"{short}-{set_name}-{i:04d}.wav"))
                             for i, s in enumerate(sents)]
                 ok = voices.synthesize(utts, tmp, heldout_ok=not a.calib)
-                conds = ("clean", "snr10", "snr0") + (("late",) if set_name == "commands" else ())
+                conds = ("clean", "snr10", "snr0") + (("late", "abrupt") if set_name == "commands" else ())
                 lines = {c: [] for c in conds}
                 for i, (u, good) in enumerate(zip(utts, ok)):
                     if not good:
                         log(f"heldout: {u.voice.name} failed on {u.text!r}")
                         continue
-                    x = augment.sox_load(u.wav)
+                    raw = augment.sox_load(u.wav)
                     pad = np.zeros(int(0.3 * SR), np.float32)
-                    x = np.concatenate([pad, x, pad])
+                    x = np.concatenate([pad, raw, pad])
+                    # "abrupt": the clean command from its first loud sample on (the TTS's own
+                    # leading silence cut too), as a trimmed clip or a push-to-talk press.
+                    xa = np.concatenate([augment.trim_lead(raw), pad])
                     g = augment.db_to_amp(-26.0) / math.sqrt(augment.active_power(x))
                     nr = np.random.default_rng([a.seed, 99, i, len(set_name)])
                     kind = HELDOUT_NOISES[i % len(HELDOUT_NOISES)]
@@ -398,11 +401,14 @@ def cmd_heldout(a) -> None:
                     # "late": the clean command after 0.5-3 s more of the floor, as when a device has
                     # been listening for a while (the recognizer's idle resets fall somewhere in it).
                     lead = int(np.random.default_rng([a.seed, 77, i]).uniform(0.5, 3.0) * SR)
-                    for cond, snr in (("clean", None), ("snr10", 10.0), ("snr0", 0.0), ("late", None)):
+                    for cond, snr in (("clean", None), ("snr10", 10.0), ("snr0", 0.0), ("late", None), ("abrupt", None)):
                         if cond not in lines:
                             continue
-                        y = x if snr is None else augment.mix_at_snr(x, noise, snr)
-                        y = y * g + floor
+                        if cond == "abrupt":
+                            y = xa * g + floor[:len(xa)]
+                        else:
+                            y = x if snr is None else augment.mix_at_snr(x, noise, snr)
+                            y = y * g + floor
                         if cond == "late":
                             y = np.concatenate([augment.db_to_amp(-90.0) * nr.standard_normal(lead).astype(np.float32), y])
                         y = y * min(1.0, 0.999 / max(float(np.max(np.abs(y))), 1e-9))
@@ -438,7 +444,8 @@ def cmd_heldout(a) -> None:
                        else list(voices.HELDOUT_FESTIVAL), "text_split": split,
                        "paths": "audio paths are relative to the manifest's directory",
                        "level": "speech at -26 dBFS active RMS, 0.3 s padding, -90 dBFS floor; 'late' commands: "
-                                "0.5-3 s more floor before the clean speech",
+                                "0.5-3 s more floor before the clean speech; 'abrupt' commands: the clean speech from its "
+                                "first sample within 40 dB of its peak on, no padding before it",
                        "noise": f"per utterance, cycling {list(HELDOUT_NOISES)}; babble = training voices "
                                 "reading test-split sentences", "manifests": summary}, f, indent=1)
         log(f"heldout: done in {time.time() - t0:.0f} s: {summary}")
