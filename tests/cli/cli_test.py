@@ -1208,8 +1208,8 @@ def case_abrupt():
     m = shipped_model()
     cut = []
     for s in SAMPLES:
-        with wave.open(sample(s), "rb") as w:
-            x = struct.unpack(f"<{w.getnframes()}h", w.readframes(w.getnframes()))
+        pcm = pcm_of(s)
+        x = struct.unpack(f"<{len(pcm) // 2}h", pcm)
         peak = max(abs(v) for v in x)
         first = next(i for i, v in enumerate(x) if abs(v) * 100 >= peak)
         check(first > 1600, f"{s}: the bundled recording has leading silence to cut ({first} samples)")

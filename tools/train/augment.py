@@ -283,8 +283,8 @@ def augment(x: np.ndarray, rng: np.random.Generator, pool: list, clean: bool = F
     """
     info: dict = {}
     if rng.random() < P["abrupt"]:
-        # Why: a model that never saw speech in its first frames dropped the first
-        # words of clips that start with speech (its CTC onset came too late).
+        # Why: a model that never saw speech in its first frames gave no text for
+        # many clips that start with speech (its CTC head stayed blank throughout).
         x = trim_lead(x)
         lead = int(rng.uniform(*P["abrupt_lead_s"]) * SR)
     else:
