@@ -31,6 +31,13 @@ void StreamingEncoder::layout(ArenaCarver& a, const Model& m) {
     c16_[l] = a.take<int16_t>(hp_->enc_hidden);
   }
   ctc_ = a.take<int16_t>(hp_->vocab_size);
+  prime_steps_ = hp_->prime_ms ? m.encoder_frames_for_ms(hp_->prime_ms) : 0;
+  start_ready_ = false;
+  if (prime_steps_)
+    for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+      start_h8_[l] = a.take<int8_t>(hp_->enc_hidden);
+      start_c16_[l] = a.take<int16_t>(hp_->enc_hidden);
+    }
 }
 
 void StreamingEncoder::zero_state() {
@@ -40,8 +47,37 @@ void StreamingEncoder::zero_state() {
   }
 }
 
+void StreamingEncoder::start_state(Isa isa, void* scratch) {
+  zero_state();
+  if (!prime_steps_) return;
+  const size_t H = hp_->enc_hidden;
+  if (!start_ready_) {
+    // Digital silence: the front-end's floor in every band (MODEL.md step 2).
+    // Why: speech from the first sample met a zero state that training had only
+    // ever followed with silence, and the model gave no text for many such clips.
+    const ModelTensors& t = model_->tensors();
+    const uint32_t M = hp_->n_mels;
+    for (uint32_t m = 0; m < M; ++m)
+      history_[m] = requant_s8(int32_t{hp_->frontend.floor_db_q8} - t.input_mean_q8[m], t.input_mult[m],
+                               t.input_shift[m]);
+    for (uint32_t k = 1; k < hp_->stack; ++k) std::memcpy(history_ + size_t{k} * M, history_, M);
+    for (uint32_t k = 0; k < prime_steps_; ++k) run_layers(history_, isa, scratch);
+    for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+      std::memcpy(start_h8_[l], h8_[l], H);
+      std::memcpy(start_c16_[l], c16_[l], H * sizeof(int16_t));
+    }
+    start_ready_ = true;
+    return;
+  }
+  for (uint32_t l = 0; l < hp_->enc_layers; ++l) {
+    std::memcpy(h8_[l], start_h8_[l], H);
+    std::memcpy(c16_[l], start_c16_[l], H * sizeof(int16_t));
+  }
+}
+
 void StreamingEncoder::reset() {
-  zero_state();  // zero state at stream start (MODEL.md step 2)
+  zero_state();  // the stream-start state is set at the first input (MODEL.md step 2)
+  at_start_ = true;
   filled_ = 0;
   steps_ = 0;
   stacked_ = history_;
@@ -49,7 +85,7 @@ void StreamingEncoder::reset() {
 }
 
 void StreamingEncoder::idle_reset(Isa isa, void* scratch) {
-  zero_state();
+  start_state(isa, scratch);
   const size_t slot = size_t{hp_->stack} * hp_->n_mels;
   for (uint64_t k = steps_ - std::min<uint64_t>(steps_, replay_); k < steps_; ++k)
     run_layers(history_ + (k % replay_) * slot, isa, scratch);
@@ -73,6 +109,10 @@ void StreamingEncoder::run_layers(const int8_t* stacked, Isa isa, void* scratch)
 }
 
 bool StreamingEncoder::push_features(const int16_t* f, Isa isa, void* scratch) {
+  if (at_start_) {  // before the input's first frame lands in history_ (start_state's scratch)
+    start_state(isa, scratch);
+    at_start_ = false;
+  }
   const ModelTensors& t = model_->tensors();
   const uint32_t M = hp_->n_mels;
   // Step 1: per-band normalisation into the encoder's int8 input grid.

@@ -24,9 +24,10 @@ class StreamingEncoder {
   static size_t scratch_size(const Model& m);
   void layout(ArenaCarver& a, const Model& m);
   void reset();
-  // The recognizer's idle reset between utterances (MODEL.md step 2): zero LSTM
-  // state, then the layers run again over the last kIdleReplayMs of encoder
-  // inputs (those since reset() if fewer), as if the stream had begun there.
+  // The recognizer's idle reset between utterances (MODEL.md step 2): the LSTM
+  // state returns to its stream-start value, then the layers run again over the
+  // last kIdleReplayMs of encoder inputs (those since reset() if fewer), as if
+  // the stream had begun there.
   // The stacking of the next frame goes on; output() and the CTC results of
   // the frame just pushed are left as they were.
   void idle_reset(kernels::Isa isa, void* scratch);
@@ -41,6 +42,7 @@ class StreamingEncoder {
 
  private:
   void zero_state();
+  void start_state(kernels::Isa isa, void* scratch);  // zero, or primed (below)
   void run_layers(const int8_t* stacked, kernels::Isa isa, void* scratch);
 
   const Model* model_ = nullptr;
@@ -53,6 +55,14 @@ class StreamingEncoder {
   int16_t* c16_[kMaxEncoderLayers] = {};     // per layer H, Q11
   int16_t* ctc_ = nullptr;                   // V
   uint32_t filled_ = 0;                      // feature frames in stacked_
+  // Primed models (hparams prime_ms > 0) start every stream, and every idle
+  // reset, from the state the layers reach over prime_ms of digital silence
+  // from zero: computed at the first input, then copied (stream-start state).
+  uint32_t prime_steps_ = 0;                 // encoder frames of silence (0: zero start)
+  int8_t* start_h8_[kMaxEncoderLayers] = {};
+  int16_t* start_c16_[kMaxEncoderLayers] = {};
+  bool start_ready_ = false;                 // start_* hold the primed state
+  bool at_start_ = true;                     // no input since reset(): state not yet set
   int32_t ctc_token_ = 0;
 };
 

@@ -168,6 +168,10 @@ earshot_status model_schema_open(const ModelImage& img, ModelHparams& hp, ModelT
       !get_u32_in(img, "decoder.max_chars", 1, kMaxCharsLimit, hp.max_chars, err) ||
       !get_u32_in(img, "decoder.onset_back", 0, kMaxOnsetBack, hp.onset_back, err))
     return err.status;
+  MetaView prime;
+  hp.prime_ms = 0;  // absent: the model was trained without priming
+  if (img.find_meta("encoder.prime_ms", prime) && !get_u32_in(img, "encoder.prime_ms", 1, kMaxPrimeMs, hp.prime_ms, err))
+    return err.status;
   if (hp.stack * hp.n_mels > static_cast<uint32_t>(kernels::kS8MaxCols) - hp.enc_hidden)
     return bad(err, "encoder input stack x n_mels = %u is too wide for the kernels", hp.stack * hp.n_mels);
 

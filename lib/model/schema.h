@@ -32,6 +32,7 @@ inline constexpr uint32_t kMaxEmbed = 512;
 inline constexpr uint32_t kMaxHalfWindow = (kernels::kAttnMaxFrames - 1) / 2;  // 2W + 1 <= 64
 inline constexpr uint32_t kMaxCharsLimit = 4096;
 inline constexpr uint32_t kMaxOnsetBack = 64;
+inline constexpr uint32_t kMaxPrimeMs = 2000;
 inline constexpr uint32_t kMaxAdvanceQ8 = 64 * 256;  // 64 encoder frames per character
 
 struct ModelHparams {
@@ -45,6 +46,7 @@ struct ModelHparams {
   uint32_t max_advance_q8 = 0;       // A
   uint32_t max_chars = 0;
   uint32_t onset_back = 0;
+  uint32_t prime_ms = 0;             // encoder.prime_ms (optional): silence run before the stream
   uint32_t vocab_size = 0;           // V; token 0 is <eos> (= CTC blank)
   std::string_view vocab;            // the raw metadata string (tokens joined by '\n')
   char vocab_chars[kMaxVocab] = {};  // character of token i (i >= 1); 0 for <eos>

@@ -212,6 +212,31 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     return in;
   };
   const uint64_t replay = frames_for_ms(kIdleReplayMs);  // the idle reset's replay
+  // The stream-start state (MODEL.md step 2): zero, or for a primed model the
+  // state after hp.prime_ms of the front-end's floor in every band from zero.
+  std::vector<std::vector<int8_t>> h0 = h;
+  std::vector<std::vector<int16_t>> c0 = c;
+  if (hp.prime_ms) {
+    std::vector<int8_t> silence(SM);
+    for (size_t k = 0; k < SM; ++k)
+      silence[k] = requant_s8(int32_t{hp.frontend.floor_db_q8} - t.input_mean_q8[k % M], t.input_mult[k % M],
+                              t.input_shift[k % M]);
+    for (uint64_t k = 0; k < frames_for_ms(hp.prime_ms); ++k) {
+      const int8_t* in = silence.data();
+      for (uint32_t l = 0; l < hp.enc_layers; ++l) {
+        LstmStepArgs a;
+        a.x = in;
+        a.x_stride = l ? H : SM;
+        a.h8_prev = h0[l].data();
+        a.c16 = c0[l].data();
+        a.h8 = h0[l].data();
+        lstm_step_with(isa, t.enc[l], a, scratch.data());
+        in = h0[l].data();
+      }
+    }
+    h = h0;
+    c = c0;
+  }
   for (size_t n = 0; n < N; ++n) {
     for (size_t k = 0; k < SM; ++k) {
       const size_t mm = k % M, frame = n * hp.stack + k / M;
@@ -227,16 +252,14 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     s8_gemm_with(isa, t.ctc, g, scratch.data());
     tr.ctc_logits.insert(tr.ctc_logits.end(), z.begin(), z.end());
     tr.ctc_tokens.push_back(argmax_s16(z.data(), V));
-    // The idle reset (Recognizer): before the onset, every E blank frames, zero
-    // state, then the last `replay` inputs (this one included) run again.
+    // The idle reset (Recognizer): before the onset, every E blank frames, the
+    // stream-start state, then the last `replay` inputs (this one included) run again.
     if (tr.onset < 0) {
       if (tr.ctc_tokens.back() != 0) {
         tr.onset = static_cast<int64_t>(n);
       } else if (++blank_run % endpoint == 0) {
-        for (uint32_t l = 0; l < hp.enc_layers; ++l) {
-          std::fill(h[l].begin(), h[l].end(), 0);
-          std::fill(c[l].begin(), c[l].end(), 0);
-        }
+        h = h0;
+        c = c0;
         for (size_t k = n + 1 - std::min<size_t>(n + 1, replay); k <= n; ++k) layers(k);
       }
     }

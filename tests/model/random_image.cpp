@@ -186,6 +186,7 @@ ImageParts random_model_parts(const RandomModelSpec& s) {
   p.set_u32("decoder.max_advance_q8", s.max_advance_q8);
   p.set_u32("decoder.max_chars", s.max_chars);
   p.set_u32("decoder.onset_back", s.onset_back);
+  if (s.prime_ms) p.set_u32("encoder.prime_ms", s.prime_ms);
 
   // Input: speech features are about 15 +- 28 dB (tests/golden/speech.feat);
   // normalised values on the grid s_in = 4/127 (MODEL.md's default).

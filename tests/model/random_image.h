@@ -21,6 +21,7 @@ struct RandomModelSpec {
   uint32_t layers = 1, hidden = 32;          // encoder L, H
   uint32_t dec_hidden = 32, embed = 8;       // Hd, E
   uint32_t half_window = 8, max_advance_q8 = 3072, max_chars = 200, onset_back = 2;
+  uint32_t prime_ms = 0;                     // encoder.prime_ms, written when not 0
   uint64_t seed = 2;
   // Biases in natural-log units added to logits: blank (CTC token 0) and
   // <eos> (decoder token 0). The defaults (with seed 2) give both fixtures a

@@ -144,6 +144,8 @@ TEST_CASE("hyperparameters out of range, or not matching the tensors, are named"
       {"decoder.max_chars", 0, "decoder.max_chars"},
       {"frontend.num_mels", 41, "'input.mean_q8'"},
       {"frontend.fft_size", 300, "fft"},
+      {"encoder.prime_ms", 0, "encoder.prime_ms"},  // optional, but when present 1..2000
+      {"encoder.prime_ms", 2001, "encoder.prime_ms"},
   };
   for (const Case& c : cases) {
     ImageParts p = random_model_parts(kSpec);

@@ -208,6 +208,9 @@ TEST_CASE("pack: image passes the schema and matches MODEL.md quantization") {
     CHECK(o.hp.max_chars == 200);
     CHECK(o.hp.onset_back == 2);
     CHECK(o.hp.half_window == 4);
+    CHECK(o.hp.prime_ms == 0);  // not in the config: no priming, no metadata key
+    MetaView mv;
+    CHECK_FALSE(o.img.find_meta("encoder.prime_ms", mv));
 
     // Scales.
     const double s_in = (calibrated ? 3.0 : 4.0) / 127;
@@ -294,6 +297,16 @@ TEST_CASE("pack: image passes the schema and matches MODEL.md quantization") {
     CHECK(std::fabs(rq(o.t.attn.ctx_mult, o.t.attn.ctx_shift) - rc) <= rc * std::ldexp(1.0, -30));
     CHECK(o.t.attn.frames == 2 * c.W + 1);
   }
+}
+
+TEST_CASE("pack: the config's prime_ms reaches the image") {
+  Ckpt k = make_ckpt();
+  auto cfg = nlohmann::json::parse(k.meta["config"]);
+  cfg["prime_ms"] = 300;
+  k.meta["config"] = cfg.dump();
+  Opened o;
+  open_all(pack_ok(k), o);
+  CHECK(o.hp.prime_ms == 300);
 }
 
 TEST_CASE("pack: F16, BF16 and F64 weights are converted") {
@@ -469,6 +482,10 @@ TEST_CASE("pack: every defect is named and no file is written") {
     cfg["att_half_window"] = 40;
     k.meta["config"] = cfg.dump();
     expect(k.bytes(), "'att_half_window' = 40 is outside [0, 31]");
+    cfg["att_half_window"] = 4;
+    cfg["prime_ms"] = 2001;
+    k.meta["config"] = cfg.dump();
+    expect(k.bytes(), "'prime_ms' = 2001 is outside [0, 2000]");
   }
   {
     Ckpt k = make_ckpt();

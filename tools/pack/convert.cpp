@@ -24,6 +24,7 @@ using nlohmann::json;
 constexpr const char* kCheckpointFormat = "earshot-checkpoint-v1";
 constexpr uint32_t kDefaultMaxChars = 200;   // MODEL.md metadata defaults
 constexpr uint32_t kDefaultOnsetBack = 2;
+constexpr uint32_t kDefaultPrimeMs = 0;  // models trained before priming existed
 constexpr double kDefaultInputAbsmax = 4.0;  // s_in = 4/127 without calibration
 
 // ---------------------------------------------------------------- metadata
@@ -68,6 +69,7 @@ uint32_t json_u32(const json& obj, const std::string& where, const char* key, ui
 
 struct Config {
   uint32_t n_mels, stack, enc_hidden, enc_layers, dec_hidden, emb, half_window, max_advance_q8, max_chars, onset_back;
+  uint32_t prime_ms;
   uint32_t vocab;  // V
 };
 
@@ -85,6 +87,7 @@ Config read_config(const Safetensors& st) {
   k.half_window = json_u32(c, w, "att_half_window", 0, kMaxHalfWindow);
   k.max_chars = json_u32(c, w, "max_chars", 1, kMaxCharsLimit, &kDefaultMaxChars);
   k.onset_back = json_u32(c, w, "onset_back", 0, kMaxOnsetBack, &kDefaultOnsetBack);
+  k.prime_ms = json_u32(c, w, "prime_ms", 0, kMaxPrimeMs, &kDefaultPrimeMs);
   if (!c.contains("max_advance") || !c["max_advance"].is_number()) throw PackError(w + " lacks a numeric 'max_advance'");
   const double a = c["max_advance"].get<double>() * 256.0;
   if (!(a >= 1.0 && a <= kMaxAdvanceQ8)) throw PackError(w + " 'max_advance' = " + c["max_advance"].dump() + " is outside (0, 64] frames");
@@ -518,6 +521,8 @@ std::vector<uint8_t> pack_model(const Safetensors& st, const PackOptions& opt, P
   w.meta_u32("encoder.stack", k.stack);
   w.meta_u32("encoder.layers", k.enc_layers);
   w.meta_u32("encoder.hidden", k.enc_hidden);
+  // Only when set: images of unprimed models stay as they were, byte for byte.
+  if (k.prime_ms) w.meta_u32("encoder.prime_ms", k.prime_ms);
   w.meta_u32("decoder.hidden", k.dec_hidden);
   w.meta_u32("decoder.embed", k.emb);
   w.meta_u32("decoder.half_window", k.half_window);

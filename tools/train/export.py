@@ -75,7 +75,7 @@ def calibrate(model, data_dir, max_utts=200):
         absx.append(x.abs().flatten().numpy())
         n_utt += 1
         n_frames += len(feats)
-        enc, enc_len = model.encoder(x, torch.tensor([len(feats)]))
+        enc, enc_len = model.run_encoder(x, torch.tensor([len(feats)]))
         if enc_len[0] < 1:
             continue
         best = model.ctc_head(enc)[0].argmax(-1).tolist()

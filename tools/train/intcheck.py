@@ -31,7 +31,7 @@ def float_greedy(model, feats, max_chars=200, onset_back=2):
     """model.py's float greedy decode, as the runtime schedules it (window from the CTC onset):
     (CTC argmax per encoder frame, CTC logits [N x V], attention tokens)."""
     x = model.normalise(torch.from_numpy(np.asarray(feats, dtype=np.int16))[None])
-    enc, enc_len = model.encoder(x, torch.tensor([len(feats)]))
+    enc, enc_len = model.run_encoder(x, torch.tensor([len(feats)]))
     z = model.ctc_logits(enc)[0]
     best = z.argmax(-1).tolist()
     dec = model.decoder

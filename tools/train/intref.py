@@ -285,6 +285,8 @@ class Model:
         self.Hd, self.E = g("decoder.hidden"), g("decoder.embed")
         self.W, self.A = g("decoder.half_window"), g("decoder.max_advance_q8")
         self.max_chars, self.onset_back = g("decoder.max_chars"), g("decoder.onset_back")
+        self.prime_ms = meta.get("encoder.prime_ms", 0)  # optional: absent = no priming
+        self.floor_q8 = g("frontend.floor_db_q8")
         V, H, Hd, E, M = len(self.vocab), self.H, self.Hd, self.E, self.n_mels
         self.V = V
         self.mean_q8 = _plain(tensors, "input.mean_q8", np.int32, [M])
@@ -352,17 +354,32 @@ class Model:
         """The idle reset's replay, IDLE_REPLAY_MS in encoder frames."""
         return self.frames_for_ms(IDLE_REPLAY_MS)
 
+    def start_state(self):
+        """The LSTM state at stream start and after each idle reset: zero, or for a primed model
+        (metadata encoder.prime_ms) the state the layers reach from zero over that much digital
+        silence, the front-end's floor in every band (MODEL.md step 2)."""
+        h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
+        c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
+        if self.prime_ms:
+            silence = np.tile(self.input_q(np.full((1, self.n_mels), self.floor_q8))[0], self.stack)
+            for _ in range(self.frames_for_ms(self.prime_ms)):
+                x = silence
+                for l in range(self.L):
+                    h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
+                    x = h[l]
+        return h, c
+
     def encode(self, feats, endpoint_ms=None):
         """Steps 1-3: returns (e: N x H int8 encoder outputs, z: N x V int16 Q10 CTC logits).
         The idle reset: before the first non-blank CTC frame, every E blank frames the LSTM
-        state returns to zero and the last replay_frames() inputs run again from it (as the
-        recognizer does while it waits for speech)."""
+        state returns to start_state() and the last replay_frames() inputs run again from it
+        (as the recognizer does while it waits for speech)."""
         x8 = self.input_q(feats)
         n = len(x8) // self.stack
         E = self.endpoint_frames(endpoint_ms)
         R = self.replay_frames()
-        h = [np.zeros(self.H, np.int64) for _ in range(self.L)]
-        c = [np.zeros(self.H, np.int64) for _ in range(self.L)]
+        h0, c0 = self.start_state()
+        h, c = list(h0), list(c0)
 
         def layers(t):
             x = x8[t * self.stack:(t + 1) * self.stack].reshape(-1)  # oldest frame first
@@ -383,8 +400,7 @@ class Model:
                 else:
                     run += 1
                     if run % E == 0:
-                        for l in range(self.L):
-                            h[l], c[l] = np.zeros(self.H, np.int64), np.zeros(self.H, np.int64)
+                        h[:], c[:] = list(h0), list(c0)
                         for u in range(max(0, t + 1 - R), t + 1):
                             layers(u)
         return e, z

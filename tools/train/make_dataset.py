@@ -43,7 +43,9 @@ SR = augment.SR
 SPLIT_ID = {"train": 0, "dev": 1, "test": 2}
 # Parameters that must match for a resumed run to extend the same data set.
 RESUME_KEYS = ("mode", "split", "seed", "shard_seconds", "dtype", "command_frac", "empty_frac", "manifest_sha",
-               "shard_utts", "augment_copies")
+               "shard_utts", "augment_copies", "abrupt_frac")
+# Sets made before a key existed were made with its default.
+RESUME_DEFAULTS = {"abrupt_frac": 0.2}
 
 
 def log(msg: str) -> None:
@@ -87,7 +89,8 @@ def check_config(out: str, cfg: dict, force: bool) -> None:
     if os.path.exists(path) and shards.shard_paths(out):
         with open(path) as f:
             old = json.load(f).get("config", {})
-        diff = {k: (old.get(k), cfg.get(k)) for k in RESUME_KEYS if old.get(k) != cfg.get(k)}
+        pair = {k: (old.get(k, RESUME_DEFAULTS.get(k)), cfg.get(k, RESUME_DEFAULTS.get(k))) for k in RESUME_KEYS}
+        diff = {k: v for k, v in pair.items() if v[0] != v[1]}
         if diff and not force:
             sys.exit(f"make_dataset: {out} holds shards made with other settings {diff}; "
                      "use another --out, or --force to mix them")
@@ -126,6 +129,7 @@ def synth_shard(job: tuple) -> dict:
     """Build one synthetic shard; deterministic in (seed, split, index)."""
     idx, cfg = job
     t0, c0 = time.time(), cpu_now()
+    augment.P["abrupt"] = cfg["abrupt_frac"]
     split, seed = cfg["split"], cfg["seed"]
     rng = random.Random(f"{seed}:{split}:{idx}")
     nrng = np.random.default_rng([seed, SPLIT_ID[split], idx])
@@ -230,6 +234,7 @@ def cmd_synthetic(a) -> None:
     n_shards = max(1, int(math.ceil(a.hours * 3600 / a.shard_seconds)))
     cfg = {"mode": "synthetic", "split": a.split, "seed": a.seed, "shard_seconds": a.shard_seconds,
            "dtype": a.dtype, "command_frac": a.command_frac, "empty_frac": a.empty_frac, "hours": a.hours,
+           "abrupt_frac": a.abrupt_frac,
            "text_source": "templates (text.py) + Debian package 'fortunes' (/usr/share/games/fortunes)",
            "voices": len(voices.training_voices())}
     check_config(a.out, cfg, a.force)
@@ -470,6 +475,8 @@ def main() -> None:
     ap.add_argument("--augment-copies", type=int, default=0, help="augmented copies per utterance (--manifest)")
     ap.add_argument("--command-frac", type=float, default=0.6, help="share of command sentences (rest general)")
     ap.add_argument("--empty-frac", type=float, default=0.05, help="share of silence/noise-only clips")
+    ap.add_argument("--abrupt-frac", type=float, default=augment.P["abrupt"],
+                    help="share of speech clips that start at their first sound (synthetic mode)")
     ap.add_argument("--dtype", choices=["int8", "int16"], default="int8", help="feature storage (see shards.py)")
     ap.add_argument("--heldout-commands", type=int, default=200)
     ap.add_argument("--heldout-general", type=int, default=100)
@@ -479,6 +486,8 @@ def main() -> None:
     ap.add_argument("--keep-wav", action="store_true", help="also keep the augmented WAVs under OUT/wav/ (inspection)")
     ap.add_argument("--force", action="store_true", help="resume even if settings differ from info.json")
     a = ap.parse_args()
+    if not 0.0 <= a.abrupt_frac <= 1.0:
+        ap.error(f"--abrupt-frac must be within [0, 1], got {a.abrupt_frac}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if a.heldout or a.calib:
         cmd_heldout(a)

@@ -45,7 +45,10 @@ def decode_ids(ids):
 DEFAULT_CONFIG = dict(
     n_mels=40, stack=3, enc_hidden=192, enc_layers=3,
     dec_hidden=192, emb=32, att_half_window=8, max_advance=12.0,
+    prime_ms=0,
 )
+# The front-end's floor (lib/frontend/config.h floor_db_q8 = -40 dB): digital silence.
+FLOOR_DB = -40.0
 
 
 def fake_quant(x, scale, lo=-127, hi=127):
@@ -241,8 +244,28 @@ class EarshotModel(nn.Module):
         """int16 Q8 dB features (B x T x 40) -> normalised float."""
         return (feats_q8.float() / 256.0 - self.feat_mean) / self.feat_std
 
+    def prime_frames(self):
+        """Encoder frames of digital silence run before every input (cfg prime_ms, rounded up as
+        the runtime's frames_for_ms does; 0 = none). lib/model/MODEL.md step 2."""
+        ms, stack = int(self.cfg.get("prime_ms", 0)), self.cfg["stack"]
+        return -(-ms // (10 * stack)) if ms > 0 else 0
+
+    def run_encoder(self, x, lengths):
+        """The encoder on normalised features (B x T x n_mels), primed as the runtime primes it:
+        the LSTMs first run over prime_frames() of the front-end's floor, whose outputs are
+        dropped. Returns (enc, enc_len) as Encoder.forward."""
+        p = self.prime_frames() * self.cfg["stack"]
+        if p:
+            silence = ((FLOOR_DB - self.feat_mean) / self.feat_std).to(x.dtype)
+            x = torch.cat([silence.expand(x.shape[0], p, -1), x], 1)
+            lengths = lengths + p
+        enc, enc_len = self.encoder(x, lengths)
+        if p:
+            enc, enc_len = enc[:, self.prime_frames():], enc_len - self.prime_frames()
+        return enc, enc_len
+
     def encode(self, feats_q8, lengths):
-        enc, enc_len = self.encoder(self.normalise(feats_q8), lengths)
+        enc, enc_len = self.run_encoder(self.normalise(feats_q8), lengths)
         return enc, enc_len, self.ctc_logits(enc)
 
     def num_parameters(self):

@@ -81,10 +81,40 @@ assert q < 0.5 and q < fl, (q, fl)
 PY
 # The trained tiny model through the shipping path: export, pack, verify, run in C++.
 bin=$(dirname "$EARSHOT_BIN")
+# A primed fine-tune (MODEL.md step 2, encoder.prime_ms): the image carries the priming, the C++
+# runtime gives the integer reference's dump byte for byte, and the float model's primed encoder
+# tracks the integer one closer than the same weights unprimed.
+$py tools/train/train.py "${common[@]}" --out "$work/primed" --init "$work/slim.pt" --steps 30 --prime-ms 300 | tee "$work/p.log"
+grep -q "primed: 10 encoder frames of silence" "$work/p.log"
+$py tools/train/export.py "$work/primed/last.pt" -o "$work/primed.safetensors" --calib-data "$work/data" --calib-utts 8 >/dev/null
+"$bin/earshot-pack" pack "$work/primed.safetensors" -o "$work/primed.esm" >/dev/null
+"$bin/earshot-pack" inspect "$work/primed.esm" | grep -q "encoder.prime_ms .*300"
+"$EARSHOT_BIN" features tests/golden/speech.wav -o "$work/speech.npy" >/dev/null
+"$bin/earshot-run" "$work/primed.esm" "$work/speech.npy" --dump "$work/pcpp.json"
+$py tools/train/intref.py "$work/primed.esm" "$work/speech.npy" --dump "$work/ppy.json" --pack-bin "$bin/earshot-pack" >/dev/null
+cmp "$work/pcpp.json" "$work/ppy.json" || { echo "smoke_train: primed model: C++ runtime and Python integer reference differ"; exit 1; }
+$py - "$work/primed/last.pt" "$work/primed.esm" "$work/speech.npy" <<'PY'
+import sys; sys.path.insert(0, "tools/train")
+import numpy as np, torch
+import export, intref
+torch.set_num_threads(1)
+model, _ = export.load_checkpoint(sys.argv[1])
+model.eval()
+assert model.prime_frames() == 10, model.cfg
+q8 = np.load(sys.argv[3])
+e, _ = intref.Model.load(sys.argv[2]).encode(q8, endpoint_ms=10**9)  # no idle reset: the float model has none
+err = {}
+for ms in (300, 0):
+    model.cfg["prime_ms"] = ms
+    with torch.no_grad():
+        ef, _, _ = model.encode(torch.from_numpy(q8)[None], torch.tensor([len(q8)]))
+    err[ms] = float(np.abs(ef[0].numpy() * 128 - e)[:20].mean())  # the first 20 frames, where priming shows
+print(f"smoke_train: primed encoder vs integer runtime, first 20 frames, mean |diff| in Q7 LSBs: primed {err[300]:.3f}, unprimed {err[0]:.3f}")
+assert err[300] < err[0], err
+PY
 $py tools/train/export.py "$work/run/last.pt" -o "$work/tiny.safetensors" --calib-data "$work/data" --calib-utts 8
 "$bin/earshot-pack" pack "$work/tiny.safetensors" -o "$work/tiny.esm"
 "$bin/earshot-pack" verify "$work/tiny.esm"
-"$EARSHOT_BIN" features tests/golden/speech.wav -o "$work/speech.npy" >/dev/null
 "$bin/earshot-run" "$work/tiny.esm" "$work/speech.npy" --dump "$work/cpp.json"
 $py tools/train/intref.py "$work/tiny.esm" "$work/speech.npy" --dump "$work/py.json" --pack-bin "$bin/earshot-pack" >/dev/null
 cmp "$work/cpp.json" "$work/py.json" || { echo "smoke_train: C++ runtime and Python integer reference differ"; exit 1; }

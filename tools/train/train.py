@@ -70,6 +70,10 @@ def parse_args(argv=None):
     p.add_argument("--qat", action="store_true",
                    help="quantization-aware training (model.py): the forward pass rounds what the runtime "
                         "rounds; the activation ranges are calibrated once (on --dev, else --train) and kept")
+    p.add_argument("--prime-ms", type=int, metavar="MS",
+                   help="run the encoder over this much digital silence before every input, as the runtime "
+                        "then does for the exported model (lib/model/MODEL.md step 2; 0 = none; default: "
+                        "the checkpoint's, else 0)")
     p.add_argument("--tiny", action="store_true", help="tiny model for smoke tests")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
@@ -148,7 +152,7 @@ class JointLoss(torch.nn.Module):
 
 
 def losses(model, x, lens, tgt, tl, step, centre_jitter=0.0):
-    enc, enc_len = model.encoder(x, lens)
+    enc, enc_len = model.run_encoder(x, lens)
     enc_len = enc_len.clamp(min=1)
     ctc_logits = model.ctc_logits(enc)
     logp = F.log_softmax(ctc_logits, -1)
@@ -193,7 +197,7 @@ def greedy(model, feats, max_chars=200):
     """CTC greedy and attention greedy (own predicted window centres) for one utterance."""
     lens = torch.tensor([len(feats)])
     x = model.normalise(torch.from_numpy(D.as_q8(feats))[None])
-    enc, enc_len = model.encoder(x, lens)
+    enc, enc_len = model.run_encoder(x, lens)
     if enc_len[0] < 1:
         return "", ""
     best = model.ctc_logits(enc)[0].argmax(-1).tolist()
@@ -262,6 +266,12 @@ def main(argv=None):
         mean, std = D.feature_stats(train)
         model.feat_mean.copy_(torch.from_numpy(mean))
         model.feat_std.copy_(torch.from_numpy(std))
+    if args.prime_ms is not None:
+        if not 0 <= args.prime_ms <= 2000:
+            sys.exit(f"train: --prime-ms must be within [0, 2000], got {args.prime_ms}")
+        model.cfg["prime_ms"] = args.prime_ms
+    if rank == 0 and model.prime_frames():
+        print(f"primed: {model.prime_frames()} encoder frames of silence before every input", flush=True)
     if args.qat and not model.cfg.get("qat"):
         import export
         cal = export.calibrate(model, args.dev or args.train[0])
