@@ -196,21 +196,21 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   const size_t SM = size_t{hp.stack} * M;
   std::vector<int8_t> xs(N * SM);
   std::vector<int16_t> z(V);
-  // The LSTM stack on encoder input n; returns the top layer's h8.
-  auto layers = [&](size_t n) {
-    const int8_t* in = xs.data() + n * SM;
+  // The LSTM stack on one stacked input from state (hs, cs); returns the top layer's h8.
+  auto stack_step = [&](const int8_t* in, std::vector<std::vector<int8_t>>& hs, std::vector<std::vector<int16_t>>& cs) {
     for (uint32_t l = 0; l < hp.enc_layers; ++l) {
       LstmStepArgs a;
       a.x = in;
       a.x_stride = l ? H : SM;
-      a.h8_prev = h[l].data();
-      a.c16 = c[l].data();
-      a.h8 = h[l].data();
+      a.h8_prev = hs[l].data();
+      a.c16 = cs[l].data();
+      a.h8 = hs[l].data();
       lstm_step_with(isa, t.enc[l], a, scratch.data());
-      in = h[l].data();
+      in = hs[l].data();
     }
     return in;
   };
+  auto layers = [&](size_t n) { return stack_step(xs.data() + n * SM, h, c); };
   const uint64_t replay = frames_for_ms(kIdleReplayMs);  // the idle reset's replay
   // The stream-start state (MODEL.md step 2): zero, or for a primed model the
   // state after hp.prime_ms of the front-end's floor in every band from zero.
@@ -221,19 +221,7 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     for (size_t k = 0; k < SM; ++k)
       silence[k] = requant_s8(int32_t{hp.frontend.floor_db_q8} - t.input_mean_q8[k % M], t.input_mult[k % M],
                               t.input_shift[k % M]);
-    for (uint64_t k = 0; k < frames_for_ms(hp.prime_ms); ++k) {
-      const int8_t* in = silence.data();
-      for (uint32_t l = 0; l < hp.enc_layers; ++l) {
-        LstmStepArgs a;
-        a.x = in;
-        a.x_stride = l ? H : SM;
-        a.h8_prev = h0[l].data();
-        a.c16 = c0[l].data();
-        a.h8 = h0[l].data();
-        lstm_step_with(isa, t.enc[l], a, scratch.data());
-        in = h0[l].data();
-      }
-    }
+    for (uint64_t k = 0; k < frames_for_ms(hp.prime_ms); ++k) stack_step(silence.data(), h0, c0);
     h = h0;
     c = c0;
   }
