@@ -47,8 +47,8 @@ inline constexpr uint32_t kMaxEndpointMs = 60000;
 // reading dev text; models/README.md "Out-of-grammar rejection"): greedy (or
 // beam without CTC), where the match is the confidence, and beam search with
 // CTC prefix scoring, where it weighs the phrase's CTC score against the best path.
-inline constexpr uint32_t kDefaultRejectQ15 = 16220;       // 0.495
-inline constexpr uint32_t kDefaultRejectJointQ15 = 10125;  // 0.309
+inline constexpr uint32_t kDefaultRejectQ15 = 15663;       // 0.478
+inline constexpr uint32_t kDefaultRejectJointQ15 = 11928;  // 0.364
 
 // Confidence of a span of tokens: the geometric mean of their posteriors,
 // exp(sum of Q10 log-probabilities / count), in Q15 (32768 = 1). Integer
