@@ -53,8 +53,10 @@ void StreamingEncoder::start_state(Isa isa, void* scratch) {
   const size_t H = hp_->enc_hidden;
   if (!start_ready_) {
     // Digital silence: the front-end's floor in every band (MODEL.md step 2).
-    // Why: speech from the first sample met a zero state that training had only
-    // ever followed with silence, and the model gave no text for many such clips.
+    // Why: from a zero state the models heard speech in their first frames badly
+    // (often no text at all); one trained after this silence (train.py
+    // --prime-ms) hears such speech as after a pause. history_ is free to serve
+    // as the silence here: this runs at the stream's first input, before it lands.
     const ModelTensors& t = model_->tensors();
     const uint32_t M = hp_->n_mels;
     for (uint32_t m = 0; m < M; ++m)
