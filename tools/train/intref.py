@@ -354,6 +354,14 @@ class Model:
         """The idle reset's replay, IDLE_REPLAY_MS in encoder frames."""
         return self.frames_for_ms(IDLE_REPLAY_MS)
 
+    def stack_step(self, x, h, c):
+        """The encoder's LSTM layers on one stacked input x; updates h, c (lists per layer) in
+        place and returns the top layer's h8."""
+        for l in range(self.L):
+            h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
+            x = h[l]
+        return x
+
     def start_state(self):
         """The LSTM state at stream start and after each idle reset: zero, or for a primed model
         (metadata encoder.prime_ms) the state the layers reach from zero over that much digital
@@ -363,10 +371,7 @@ class Model:
         if self.prime_ms:
             silence = np.tile(self.input_q(np.full((1, self.n_mels), self.floor_q8))[0], self.stack)
             for _ in range(self.frames_for_ms(self.prime_ms)):
-                x = silence
-                for l in range(self.L):
-                    h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
-                    x = h[l]
+                self.stack_step(silence, h, c)
         return h, c
 
     def encode(self, feats, endpoint_ms=None):
@@ -382,11 +387,7 @@ class Model:
         h, c = list(h0), list(c0)
 
         def layers(t):
-            x = x8[t * self.stack:(t + 1) * self.stack].reshape(-1)  # oldest frame first
-            for l in range(self.L):
-                h[l], c[l] = self.lstm_step(self.enc[l], x, h[l], c[l])
-                x = h[l]
-            return x
+            return self.stack_step(x8[t * self.stack:(t + 1) * self.stack].reshape(-1), h, c)  # oldest frame first
 
         e = np.zeros((n, self.H), np.int64)
         z = np.zeros((n, self.V), np.int64)

@@ -254,15 +254,13 @@ class EarshotModel(nn.Module):
         """The encoder on normalised features (B x T x n_mels), primed as the runtime primes it:
         the LSTMs first run over prime_frames() of the front-end's floor, whose outputs are
         dropped. Returns (enc, enc_len) as Encoder.forward."""
-        p = self.prime_frames() * self.cfg["stack"]
-        if p:
-            silence = ((FLOOR_DB - self.feat_mean) / self.feat_std).to(x.dtype)
-            x = torch.cat([silence.expand(x.shape[0], p, -1), x], 1)
-            lengths = lengths + p
-        enc, enc_len = self.encoder(x, lengths)
-        if p:
-            enc, enc_len = enc[:, self.prime_frames():], enc_len - self.prime_frames()
-        return enc, enc_len
+        n = self.prime_frames()
+        if not n:
+            return self.encoder(x, lengths)
+        p = n * self.cfg["stack"]  # feature frames
+        silence = ((FLOOR_DB - self.feat_mean) / self.feat_std).to(x.dtype)
+        enc, enc_len = self.encoder(torch.cat([silence.expand(x.shape[0], p, -1), x], 1), lengths + p)
+        return enc[:, n:], enc_len - n
 
     def encode(self, feats_q8, lengths):
         enc, enc_len = self.run_encoder(self.normalise(feats_q8), lengths)
