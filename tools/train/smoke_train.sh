@@ -18,8 +18,15 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 $py tools/train/make_dataset.py --out "$work/data" --split train --hours 0.01 --shard-seconds 36 --seed 3 >/dev/null
 common=(--train "$work/data" --dev "$work/data" --tiny --batch-frames 3000 --eval-every 20)
-$py tools/train/train.py "${common[@]}" --out "$work/run" --steps 20 | tee "$work/a.log"
+$py tools/train/train.py "${common[@]}" --out "$work/run" --steps 20 --keep-every 10 | tee "$work/a.log"
 grep -q "dev CER ctc" "$work/a.log"
+$py - "$work/run" <<'PY'
+import sys, torch
+for step in (10, 20):  # --keep-every: slim copies, as slim.py writes them
+    s = torch.load(f"{sys.argv[1]}/step-{step}.pt", map_location="cpu")
+    assert s["step"] == step and "opt" not in s, (step, sorted(s))
+    assert s["model"]["encoder.lstms.0.weight_ih_l0"].dtype == torch.float16
+PY
 $py tools/train/train.py "${common[@]}" --out "$work/run" --steps 25 --resume | tee "$work/b.log"
 grep -q "resumed at step 20" "$work/b.log"
 grep -q "saved .* at step 25" "$work/b.log"

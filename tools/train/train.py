@@ -32,6 +32,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import BLANK, EOS, EarshotModel, ctc_forced_alignment, decode_ids, encode_text  # noqa: E402
+from slim import slim_state  # noqa: E402
 
 
 def parse_anneal(text):
@@ -56,6 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this long")
     p.add_argument("--save-minutes", type=float, default=10)
     p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--keep-every", type=int, default=0, metavar="STEPS",
+                   help="also keep a slim copy (slim.py) of the weights every STEPS steps as OUT/step-N.pt, "
+                        "so checkpoints can be compared on what the product measures (the dev CER that "
+                        "picks best.pt need not track command accuracy); 0 = none")
     p.add_argument("--batch-frames", type=int, default=24000, help="feature frames per batch (x10 ms)")
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--warmup", type=int, default=500)
@@ -233,10 +238,11 @@ def evaluate(model, dev, limit=300):
     return e_ctc / n, e_att / n
 
 
-def save(path, model, opt, step, args, extra):
+def save(path, model, opt, step, args, extra, slim=False):
     tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": model.cfg,
-                "args": vars(args), "rng": random.getstate(), "torch_rng": torch.get_rng_state(), **extra}, tmp)
+    state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": model.cfg,
+             "args": vars(args), "rng": random.getstate(), "torch_rng": torch.get_rng_state(), **extra}
+    torch.save(slim_state(state) if slim else state, tmp)
     os.replace(tmp, path)
 
 
@@ -336,6 +342,8 @@ def main(argv=None):
             if min(c_ctc, c_att) < best:
                 best = min(c_ctc, c_att)
                 save(os.path.join(args.out, "best.pt"), model, opt, step, args, {"best_cer": best})
+        if rank == 0 and args.keep_every and step % args.keep_every == 0:
+            save(os.path.join(args.out, f"step-{step}.pt"), model, opt, step, args, {"best_cer": best}, slim=True)
         if args.max_minutes and time.time() - t0 > args.max_minutes * 60:
             break
         if rank == 0 and time.time() - last_save > args.save_minutes * 60:
