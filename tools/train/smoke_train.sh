@@ -33,6 +33,7 @@ grep -q "saved .* at step 25" "$work/b.log"
 $py tools/train/slim.py "$work/run/last.pt" -o "$work/slim.pt"
 $py tools/train/train.py "${common[@]}" --out "$work/fromslim" --init "$work/slim.pt" --steps 28 --centre-jitter 2 | tee "$work/s.log"
 grep -q "saved .* at step 28" "$work/s.log"
+grep -q "note: --centre-jitter 2.0 (the checkpoint was trained with 0.0)" "$work/s.log"
 # The annealed schedule: continuous at FROM, --lr-final from TO on, and a bad range is refused.
 $py - <<'PY'
 import sys; sys.path.insert(0, "tools/train")
@@ -142,5 +143,23 @@ import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
 for k in ("text", "confidence", "words"):
     assert a[k] == b[k], (k, a[k], b[k])
+PY
+# compare.py: checkpoints side by side through export, pack and the C++ runtime, on real speech
+# and on a silent clip (reported as the share that gave text).
+mkdir -p "$work/cmp"
+cp tests/golden/speech.wav "$work/cmp/"
+sox -n -r 16000 -c 1 -b 16 "$work/cmp/silence.wav" trim 0 1
+echo '{"audio": "speech.wav", "text": "set a timer for five minutes"}' >"$work/cmp/commands.jsonl"
+echo '{"audio": "silence.wav", "text": ""}' >"$work/cmp/empty.jsonl"
+$py tools/train/compare.py "$work/run/last.pt" "$work/primed/last.pt" --manifest "$work/cmp/commands.jsonl" \
+    --manifest "$work/cmp/empty.jsonl" --calib-data "$work/data" --calib-utts 8 --beam 2 --earshot "$EARSHOT_BIN" \
+    --json "$work/cmp.json" | tee "$work/cmp.log"
+$py - "$work/cmp.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r["checkpoint"].rsplit("/", 2)[-2] for r in rows] == ["run", "primed"], rows
+for r in rows:
+    assert set(r) == {"checkpoint", "commands b2", "commands greedy", "empty b2 text", "empty greedy text"}, r
+    assert all(v >= 0 for k, v in r.items() if k != "checkpoint") and r["empty greedy text"] in (0, 100), r
 PY
 echo "smoke_train: ok"

@@ -276,6 +276,13 @@ def main(argv=None):
         if not 0 <= args.prime_ms <= 2000:
             sys.exit(f"train: --prime-ms must be within [0, 2000], got {args.prime_ms}")
         model.cfg["prime_ms"] = args.prime_ms
+    # Training options are not model properties, so --init/--resume do not inherit them; say when
+    # one differs from the checkpoint's own run (session 13 dropped --centre-jitter 2 unnoticed).
+    was = state.get("args", {}) if state else {}
+    for k in ("centre_jitter", "ctc_weight", "batch_frames"):
+        if rank == 0 and k in was and was[k] != getattr(args, k):
+            print(f"note: --{k.replace('_', '-')} {getattr(args, k)} (the checkpoint was trained with {was[k]})",
+                  flush=True)
     if rank == 0 and model.prime_frames():
         print(f"primed: {model.prime_frames()} encoder frames of silence before every input", flush=True)
     if args.qat and not model.cfg.get("qat"):

@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Pick a checkpoint on what the product measures: each one exported, packed (without the LM,
+so the network alone is compared) and run by the C++ runtime over the calibration set's commands.
+
+    /usr/bin/python3 tools/train/compare.py tools/train/checkpoints/en-small.pt runs/x/step-*.pt
+    ... --manifest my_commands.jsonl --manifest my_noise.jsonl   # other sets (earshot eval manifests)
+
+The calibration set (`make_dataset.py --calib --out .cache/data/calib --seed 8`) is training voices
+reading dev-split text, never ked/kal. Per checkpoint and manifest: WER at beam 8 (no LM) and
+greedy (`--beam 1`, what the firmware runs); a manifest whose references are all empty (silence
+and noise) reports the share of clips that gave text instead. The training's dev CER is no
+substitute: in session 13 it improved while these WERs got worse in every condition
+(tools/train/checkpoints/README.md).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+CALIB = ("calib_commands_clean", "calib_commands_late", "calib_commands_abrupt", "calib_commands_snr10", "empty")
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"compare: {' '.join(cmd[:3])} ... failed:\n{r.stderr.strip()}")
+    return r.stdout
+
+
+def evaluate(args, image, manifest, beam):
+    """earshot eval --json over one manifest -> (WER %, or % of clips with text when all are empty)."""
+    cmd = [args.earshot, "eval", manifest, "--model", image, "--beam", str(beam), "--json", "--details"]
+    if beam > 1:
+        cmd += ["--lm-weight", "0"]
+    o = json.loads(run(cmd))
+    det = o["details"]
+    if det and all(not d["ref"] for d in det):
+        return 100.0 * sum(1 for d in det if d["hyp"]) / len(det), "with text %"
+    words = sum(d["words"] for d in det)
+    errs = sum(d["substitutions"] + d["deletions"] + d["insertions"] for d in det)
+    return 100.0 * errs / max(1, words), "WER %"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoints", nargs="+", help="training or slim checkpoints (train.py, slim.py)")
+    ap.add_argument("--calib", default=os.path.join(ROOT, ".cache/data/calib"),
+                    help="calibration set folder (make_dataset.py --calib); its command sets and empty clips")
+    ap.add_argument("--manifest", action="append", help="earshot eval manifest(s) to use instead of --calib's")
+    ap.add_argument("--calib-data", default=os.path.join(ROOT, ".cache/data/dev"),
+                    help="shard folder for export.py's activation calibration, as for shipping")
+    ap.add_argument("--calib-utts", type=int, default=200)
+    ap.add_argument("--beam", type=int, default=8, help="beam width compared beside greedy")
+    ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
+    ap.add_argument("--pack", default=None, help="earshot-pack binary (default: beside --earshot)")
+    ap.add_argument("--json", help="also write the figures here")
+    a = ap.parse_args()
+    a.pack = a.pack or os.path.join(os.path.dirname(a.earshot), "earshot-pack")
+    manifests = a.manifest or [os.path.join(a.calib, n + ".jsonl") for n in CALIB]
+    for p in [a.earshot, a.pack] + manifests + a.checkpoints:
+        if not os.path.exists(p):
+            sys.exit(f"compare: {p} does not exist" + (" (make_dataset.py --calib makes the calibration set)"
+                                                      if p in manifests else ""))
+    if not os.path.isdir(a.calib_data):
+        sys.exit(f"compare: --calib-data {a.calib_data} does not exist (make_dataset.py --split dev)")
+    names = [os.path.splitext(os.path.basename(m))[0].replace("calib_commands_", "") for m in manifests]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, ck in enumerate(a.checkpoints):
+            print(f"[{i + 1}/{len(a.checkpoints)}] {ck}", file=sys.stderr, flush=True)
+            st = os.path.join(tmp, f"{i}.safetensors")
+            image = os.path.join(tmp, f"{i}.esm")
+            run([sys.executable, os.path.join(HERE, "export.py"), ck, "-o", st,
+                 "--calib-data", a.calib_data, "--calib-utts", str(a.calib_utts)])
+            run([a.pack, "pack", st, "-o", image])
+            row = {"checkpoint": ck}
+            for name, m in zip(names, manifests):
+                for beam in (a.beam, 1):
+                    v, unit = evaluate(a, image, m, beam)
+                    row[f"{name} {'greedy' if beam == 1 else f'b{beam}'}{'' if unit == 'WER %' else ' text'}"] = round(v, 2)
+            rows.append(row)
+    cols = [k for k in rows[0] if k != "checkpoint"]
+    print(f"WER % (b{a.beam}: beam {a.beam} without the LM; greedy: --beam 1); 'text': % of silence/noise clips that gave text")
+    print("| checkpoint | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for r in rows:
+        print(f"| {r['checkpoint']} | " + " | ".join(f"{r[c]:.2f}" for c in cols) + " |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
