@@ -45,6 +45,10 @@ assert train.lr_at(120, a) > train.lr_at(121, a)
 PY
 if $py tools/train/train.py --train x --out y --anneal 5:3 2>"$work/bad.txt"; then echo "smoke_train: --anneal 5:3 accepted"; exit 1; fi
 grep -q "FROM < TO" "$work/bad.txt"
+if $py tools/train/train.py "${common[@]}" --out "$work/bad" --steps 1 --keep-every -5 2>"$work/bad.txt"; then
+  echo "smoke_train: --keep-every -5 accepted"; exit 1
+fi
+grep -q "keep-every must be" "$work/bad.txt"
 $py tools/train/train.py "${common[@]}" --out "$work/ddp" --steps 6 --nproc 2 | tee "$work/c.log"
 grep -q "saved .* at step 6" "$work/c.log"
 $py - "$work/run/last.pt" <<'PY'

@@ -83,7 +83,10 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (1 is fastest here)")
     p.add_argument("--nproc", type=int, default=1, help="data-parallel processes on this machine (DDP, gloo)")
-    return p.parse_args(argv)
+    a = p.parse_args(argv)
+    if a.keep_every < 0:
+        p.error(f"--keep-every must be 0 (none) or a number of steps, got {a.keep_every}")
+    return a
 
 
 def setup_distributed():
