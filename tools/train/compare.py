@@ -18,6 +18,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eval_heldout  # noqa: E402  (its earshot eval runner)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,17 +36,11 @@ def run(cmd):
 
 
 def evaluate(args, image, manifest, beam):
-    """earshot eval --json over one manifest -> (WER %, or % of clips with text when all are empty)."""
-    cmd = [args.earshot, "eval", manifest, "--model", image, "--beam", str(beam), "--json", "--details"]
-    if beam > 1:
-        cmd += ["--lm-weight", "0"]
-    o = json.loads(run(cmd))
-    det = o["details"]
-    if det and all(not d["ref"] for d in det):
-        return 100.0 * sum(1 for d in det if d["hyp"]) / len(det), "with text %"
-    words = sum(d["words"] for d in det)
-    errs = sum(d["substitutions"] + d["deletions"] + d["insertions"] for d in det)
-    return 100.0 * errs / max(1, words), "WER %"
+    """earshot eval over one manifest -> (WER %, or the % of clips with text when no reference has words)."""
+    o = eval_heldout.ev(SimpleNamespace(earshot=args.earshot, model=image, lm_weight=0 if beam > 1 else None,
+                                        show_commands=False, beam=beam), manifest)
+    # Where every reference is empty, a sentence is wrong exactly when it gave text.
+    return (100.0 * o["ser"], "with text %") if o["words"] == 0 else (100.0 * o["wer"], "WER %")
 
 
 def main():

@@ -243,8 +243,9 @@ def evaluate(model, dev, limit=300):
 
 def save(path, model, opt, step, args, extra, slim=False):
     tmp = path + ".tmp"
-    state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": model.cfg,
-             "args": vars(args), "rng": random.getstate(), "torch_rng": torch.get_rng_state(), **extra}
+    state = {"model": model.state_dict(), "step": step, "config": model.cfg, "args": vars(args), **extra}
+    if not slim:  # what --resume needs beyond the weights
+        state.update(opt=opt.state_dict(), rng=random.getstate(), torch_rng=torch.get_rng_state())
     torch.save(slim_state(state) if slim else state, tmp)
     os.replace(tmp, path)
 
