@@ -6,7 +6,9 @@ so the network alone is compared) and run by the C++ runtime over the calibratio
     ... --manifest my_commands.jsonl --manifest my_noise.jsonl   # other sets (earshot eval manifests)
 
 The calibration set (`make_dataset.py --calib --out .cache/data/calib --seed 8`) is training voices
-reading dev-split text, never ked/kal. Per checkpoint and manifest: WER at beam 8 (no LM) and
+reading dev-split text, never ked/kal. Where the unseen-speaker set exists (`make_dataset.py --xdev
+--out .cache/data/xdev --seed 9`: two festival-x voices never trained on), its commands clean and at
+10 dB are added: the calibration set cannot show whether a model generalises to new speakers. Per checkpoint and manifest: WER at beam 8 (no LM) and
 greedy (`--beam 1`, what the firmware runs); a manifest whose references are all empty (silence
 and noise) reports the share of clips that gave text instead. The training's dev CER is no
 substitute: in session 13 it improved while these WERs got worse in every condition
@@ -48,7 +50,10 @@ def main():
     ap.add_argument("checkpoints", nargs="+", help="training or slim checkpoints (train.py, slim.py)")
     ap.add_argument("--calib", default=os.path.join(ROOT, ".cache/data/calib"),
                     help="calibration set folder (make_dataset.py --calib); its command sets and empty clips")
-    ap.add_argument("--manifest", action="append", help="earshot eval manifest(s) to use instead of --calib's")
+    ap.add_argument("--xdev", default=os.path.join(ROOT, ".cache/data/xdev"),
+                    help="unseen-speaker set folder (make_dataset.py --xdev); used where it exists")
+    ap.add_argument("--manifest", action="append",
+                    help="earshot eval manifest(s) to use instead of --calib's and --xdev's")
     ap.add_argument("--calib-data", default=os.path.join(ROOT, ".cache/data/dev"),
                     help="shard folder for export.py's activation calibration, as for shipping")
     ap.add_argument("--calib-utts", type=int, default=200)
@@ -59,13 +64,17 @@ def main():
     a = ap.parse_args()
     a.pack = a.pack or os.path.join(os.path.dirname(a.earshot), "earshot-pack")
     manifests = a.manifest or [os.path.join(a.calib, n + ".jsonl") for n in CALIB]
+    if not a.manifest and os.path.isdir(a.xdev):
+        manifests += [os.path.join(a.xdev, n) for n in sorted(os.listdir(a.xdev))
+                      if n.endswith(("_commands_clean.jsonl", "_commands_snr10.jsonl"))]
     for p in [a.earshot, a.pack] + manifests + a.checkpoints:
         if not os.path.exists(p):
             sys.exit(f"compare: {p} does not exist" + (" (make_dataset.py --calib makes the calibration set)"
                                                       if p in manifests else ""))
     if not os.path.isdir(a.calib_data):
         sys.exit(f"compare: --calib-data {a.calib_data} does not exist (make_dataset.py --split dev)")
-    names = [os.path.splitext(os.path.basename(m))[0].replace("calib_commands_", "") for m in manifests]
+    names = [os.path.splitext(os.path.basename(m))[0].replace("calib_commands_", "").replace("_commands_", " ")
+             for m in manifests]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, ck in enumerate(a.checkpoints):

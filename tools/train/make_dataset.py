@@ -43,9 +43,9 @@ SR = augment.SR
 SPLIT_ID = {"train": 0, "dev": 1, "test": 2}
 # Parameters that must match for a resumed run to extend the same data set.
 RESUME_KEYS = ("mode", "split", "seed", "shard_seconds", "dtype", "command_frac", "empty_frac", "manifest_sha",
-               "shard_utts", "augment_copies", "abrupt_frac")
+               "shard_utts", "augment_copies", "abrupt_frac", "engine_weights")
 # Sets made before a key existed were made with its default.
-RESUME_DEFAULTS = {"abrupt_frac": 0.2}
+RESUME_DEFAULTS = {"abrupt_frac": 0.2, "engine_weights": None}
 
 
 def log(msg: str) -> None:
@@ -151,7 +151,7 @@ def synth_shard(job: tuple) -> dict:
                     total += len(pcm) / SR
                     continue
                 kind, sent = textmod.sentence(rng, split, cfg["command_frac"])
-                v = voices.sample_voice(rng)
+                v = voices.sample_voice(rng, weights=cfg.get("engine_weights"))
                 batch.append((kind, voices.Utterance(v, sent, os.path.join(tmp, f"tts{n:05d}.wav"),
                                                      voices.sample_params(v, rng))))
             ok = voices.synthesize([u for _, u in batch], tmp)
@@ -234,7 +234,7 @@ def cmd_synthetic(a) -> None:
     n_shards = max(1, int(math.ceil(a.hours * 3600 / a.shard_seconds)))
     cfg = {"mode": "synthetic", "split": a.split, "seed": a.seed, "shard_seconds": a.shard_seconds,
            "dtype": a.dtype, "command_frac": a.command_frac, "empty_frac": a.empty_frac, "hours": a.hours,
-           "abrupt_frac": a.abrupt_frac,
+           "abrupt_frac": a.abrupt_frac, "engine_weights": a.engine_weights,
            "text_source": "templates (text.py) + Debian package 'fortunes' (/usr/share/games/fortunes)",
            "voices": len(voices.training_voices())}
     check_config(a.out, cfg, a.force)
@@ -353,11 +353,14 @@ def cmd_heldout(a) -> None:
 
     With --calib the same layout is made from *training* voices (a random voice and speaking style
     per utterance) reading *dev-split* text: a set for tuning run-time settings (the rejection
-    threshold) that is neither trained on nor the held-out voices."""
+    threshold) that is neither trained on nor the held-out voices.
+
+    With --xdev the same layout from the festival-x voices kept out of training (voices.XLING_DEV)
+    reading dev-split text: unseen speakers for choosing between checkpoints, without kal/ked."""
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
-    split = "dev" if a.calib else "test"
-    rng = random.Random(f"{a.seed}:{'calib' if a.calib else 'heldout'}")
+    split = "dev" if a.calib or a.xdev else "test"
+    rng = random.Random(f"{a.seed}:{'calib' if a.calib else 'xdev' if a.xdev else 'heldout'}")
     cmds, seen = [], set()
     while len(cmds) < a.heldout_commands:
         s = textmod.command_sentence(rng, split)
@@ -375,8 +378,12 @@ def cmd_heldout(a) -> None:
         ok = voices.synthesize(bab, tmp)
         babble_pool = [augment.sox_load(u.wav) for u, g in zip(bab, ok) if g]
         summary = {}
-        for voice in ([None] if a.calib else voices.heldout_voices()):
+        targets = [None] if a.calib else voices.xdev_voices() if a.xdev else voices.heldout_voices()
+        if not targets:
+            sys.exit("make_dataset: no --xdev voice loads here (install the packages in voices.XLING)")
+        for voice in targets:
             short = "calib" if a.calib else voice.name.replace("voice_", "").replace("_diphone", "")
+            short = short.replace("czech_", "").replace("suo_fi_", "").replace("hy_fi_", "")
             for set_name, sents in (("commands", cmds), ("general", gen)):
                 if a.calib:
                     vs = [voices.sample_voice(rng) for _ in sents]
@@ -446,7 +453,7 @@ def cmd_heldout(a) -> None:
         summary["empty.jsonl"] = a.heldout_empty
         with open(os.path.join(out, "info.json"), "w") as f:
             json.dump({"seed": a.seed, "voices": "training voices, one drawn per utterance" if a.calib
-                       else list(voices.HELDOUT_FESTIVAL), "text_split": split,
+                       else [v.id for v in targets], "text_split": split,
                        "paths": "audio paths are relative to the manifest's directory",
                        "level": "speech at -26 dBFS active RMS, 0.3 s padding, -90 dBFS floor; 'late' commands: "
                                 "0.5-3 s more floor before the clean speech; 'abrupt' commands: the clean speech from its "
@@ -466,6 +473,9 @@ def main() -> None:
     mode.add_argument("--heldout", action="store_true", help="build the held-out festival kal/ked sets")
     mode.add_argument("--calib", action="store_true",
                       help="the held-out layout from training voices and dev-split text (tuning run-time settings)")
+    mode.add_argument("--xdev", action="store_true",
+                      help="the held-out layout from the festival-x voices kept out of training (voices.XLING_DEV) "
+                           "and dev-split text: unseen speakers for choosing checkpoints")
     ap.add_argument("--split", default="train", choices=list(SPLIT_ID), help="text split (synthetic mode)")
     ap.add_argument("--hours", type=float, default=1.0, help="hours of audio to have in --out (synthetic mode)")
     ap.add_argument("--seed", type=int, default=1)
@@ -477,6 +487,10 @@ def main() -> None:
     ap.add_argument("--empty-frac", type=float, default=0.05, help="share of silence/noise-only clips")
     ap.add_argument("--abrupt-frac", type=float, default=augment.P["abrupt"],
                     help="share of speech clips that start at their first sound (synthetic mode)")
+    ap.add_argument("--engine-weights", metavar="ENGINE=W,...",
+                    help="share of clips per TTS engine, replacing those named in voices.ENGINE_WEIGHTS "
+                         f"({', '.join(f'{k}={v}' for k, v in voices.ENGINE_WEIGHTS.items())}); "
+                         "e.g. festival-x=0.4 (synthetic mode)")
     ap.add_argument("--dtype", choices=["int8", "int16"], default="int8", help="feature storage (see shards.py)")
     ap.add_argument("--heldout-commands", type=int, default=200)
     ap.add_argument("--heldout-general", type=int, default=100)
@@ -488,8 +502,13 @@ def main() -> None:
     a = ap.parse_args()
     if not 0.0 <= a.abrupt_frac <= 1.0:
         ap.error(f"--abrupt-frac must be within [0, 1], got {a.abrupt_frac}")
+    if a.engine_weights is not None:
+        try:
+            a.engine_weights = voices.parse_engine_weights(a.engine_weights)
+        except ValueError as e:
+            ap.error(f"--engine-weights: {e}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if a.heldout or a.calib:
+    if a.heldout or a.calib or a.xdev:
         cmd_heldout(a)
     elif a.manifest:
         cmd_manifest(a)

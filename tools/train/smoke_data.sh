@@ -17,6 +17,7 @@ for t in espeak-ng flite festival text2wave sox; do command -v "$t" >/dev/null |
 [[ -x $py ]] && $py -c 'import numpy' 2>/dev/null || missing+=("python3-numpy")
 [[ -d /usr/share/games/fortunes ]] || missing+=("fortunes")
 [[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ]] || missing+=("festvox-us-slt-hts")
+[[ -d /usr/share/festival/voices/italian/lp_diphone ]] || missing+=("festvox-italp16k (and the other festival-x voices)")
 [[ -x $earshot ]] || missing+=("$earshot")
 if ((${#missing[@]})); then
   echo "smoke_data: SKIP (missing: ${missing[*]})"
@@ -40,6 +41,9 @@ nice -n 19 $py tools/train/make_dataset.py --manifest "$work/my.jsonl" --out "$w
 # 3. Held-out sets, tiny.
 nice -n 19 $py tools/train/make_dataset.py --heldout --out "$work/ho" --seed 5 --heldout-commands 1 \
   --heldout-general 1 --heldout-empty 2
+# 3b. The unseen-speaker set (festival-x voices kept out of training), tiny.
+nice -n 19 $py tools/train/make_dataset.py --xdev --out "$work/xd" --seed 5 --heldout-commands 1 \
+  --heldout-general 1 --heldout-empty 1
 
 # 4. Checks, and one utterance per engine straight through voices -> augment -> front-end -> shard.
 nice -n 19 $py - "$work" <<'EOF'
@@ -92,6 +96,29 @@ extra = (os.path.getsize(os.path.join(ho, late["audio"])) - os.path.getsize(os.p
 ok(abs(extra - late["lead_in_s"] * 16000) <= 8, f"held-out late: {extra} more samples for a {late['lead_in_s']} s lead-in")
 ok(not os.path.exists(os.path.join(ho, "kal_general_late.jsonl")), "held-out late: commands only")
 
+for v in ("lj", "ph"):
+    recs = [json.loads(l) for l in open(os.path.join(work, "xd", f"{v}_commands_clean.jsonl"))]
+    ok(len(recs) == 1 and recs[0]["voice"].startswith("festival-x:") and recs[0]["text"], f"xdev {v} set")
+    ok(os.path.getsize(os.path.join(work, "xd", recs[0]["audio"])) > 8000, f"xdev {v} audio")
+
+# festival-x: every voice of voices.XLING loads (tools/setup installs them); the dev ones never train.
+ok(set(voices.xling_voices()) | set(voices.xling_voices(dev=True)) == set(voices.XLING), "all festival-x voices load")
+ok(not set(voices.xling_voices()) & set(voices.XLING_DEV), "festival-x dev voices not in training")
+try:
+    voices.assert_training_voices([voices.Voice("festival-x", voices.XLING_DEV[0])])
+    ok(False, "assertion guards dev voices")
+except AssertionError:
+    passed += 1
+w = voices.parse_engine_weights("festival-x=1, espeak-ng=0,flite=0,festival=0")
+r0 = __import__("random").Random(3)
+ok({voices.sample_voice(r0, weights=w).engine for _ in range(50)} == {"festival-x"}, "engine weights pick engines")
+for bad in ("nope=1", "flite=x", "flite=-1", "espeak-ng=0,flite=0,festival=0"):
+    try:
+        voices.parse_engine_weights(bad)
+        ok(False, f"engine weights {bad!r} refused")
+    except ValueError:
+        passed += 1
+
 # Every engine once, plus a silence clip, through one shard.
 vs = voices.training_voices()
 voices.assert_training_voices(vs)
@@ -104,11 +131,11 @@ except AssertionError:
 rng, nrng = __import__("random").Random(1), np.random.default_rng(1)
 with tempfile.TemporaryDirectory() as d:
     utts = []
-    for eng in ("espeak-ng", "flite", "festival"):
+    for eng in ("espeak-ng", "flite", "festival", "festival-x"):
         v = next(v for v in vs if v.engine == eng)
         utts.append(voices.Utterance(v, text.command_sentence(rng, "train"), os.path.join(d, eng + ".wav"),
                                      voices.sample_params(v, rng)))
-    ok(all(voices.synthesize(utts, d)), "all three engines synthesize")
+    ok(all(voices.synthesize(utts, d)), "all four engines synthesize")
     clean = [augment.sox_load(u.wav, 1.05, 120.0) for u in utts]
     wavs, texts = [], []
     for i, (u, x) in enumerate(zip(utts, clean)):

@@ -10,7 +10,13 @@ Training voices
     ``awb_time`` (it can only say clock times), with duration stretch and, where
     the voice honours it, f0 mean / spread;
   * festival: ``voice_cmu_us_slt_arctic_hts`` (festvox-us-slt-hts), speed 0.75-1.35
-    through the HTS engine's ``-r`` parameter.
+    through the HTS engine's ``-r`` parameter;
+  * festival-x: English with a foreign accent from festival's Italian, Finnish and Czech diphone
+    voices (``festival_xling.scm``): slt's front-end gives phones, durations and F0, each phone
+    becomes the nearest phone of the voice's language, the voice's own diphones make the sound.
+    They add eight human speakers (women, men and a child) to the four above. Two of them
+    (``XLING_DEV``) are kept out of training to measure unseen speakers without touching kal/ked
+    (``make_dataset.py --xdev``).
 
 Held-out voices (never for training or tuning): festival's ``voice_kal_diphone``
 and ``voice_ked_diphone``. ``HELDOUT_FESTIVAL`` is the only place they appear;
@@ -30,6 +36,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 HELDOUT_FESTIVAL = ("voice_kal_diphone", "voice_ked_diphone")
+XLING_SCM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "festival_xling.scm")
+# festival-x voices: name -> (voice function, phone map in festival_xling.scm, speaker, F0 factor range on
+# slt's contour (slt is a woman at about 170 Hz), Debian package)
+XLING = {
+    "lp_diphone": ("voice_lp_diphone", "earshot_map_italian", "woman", (0.85, 1.2), "festvox-italp16k"),
+    "pc_diphone": ("voice_pc_diphone", "earshot_map_italian", "man", (0.55, 0.8), "festvox-itapc16k"),
+    "hy_fi_mv_diphone": ("voice_hy_fi_mv_diphone", "earshot_map_finnish", "man", (0.55, 0.8), "festvox-suopuhe-mv"),
+    "suo_fi_lj_diphone": ("voice_suo_fi_lj_diphone", "earshot_map_finnish", "woman", (0.85, 1.2),
+                          "festvox-suopuhe-lj"),
+    "czech_dita": ("voice_czech_dita", "earshot_map_czech", "woman", (0.9, 1.25), "festvox-czech-dita"),
+    "czech_krb": ("voice_czech_krb", "earshot_map_czech", "child", (1.15, 1.45), "festvox-czech-krb"),
+    "czech_machac": ("voice_czech_machac", "earshot_map_czech", "man", (0.55, 0.8), "festvox-czech-machac"),
+    "czech_ph": ("voice_czech_ph", "earshot_map_czech", "man", (0.55, 0.8), "festvox-czech-ph"),
+}
+# Never trained on: a man and a woman of two languages whose other voices are trained on, so the set
+# they make (make_dataset.py --xdev) measures unseen speakers rather than an unseen accent.
+XLING_DEV = ("czech_ph", "suo_fi_lj_diphone")
 TRAIN_FESTIVAL = ("voice_cmu_us_slt_arctic_hts",)
 FLITE_SKIP = {"awb_time"}  # limited domain: speaks only clock times
 FLITE_NO_F0 = {"rms"}      # ignores int_f0_target_* (pitch via augmentation)
@@ -38,7 +61,28 @@ FLITE_FEMALE = {"slt"}
 # Share of clips per engine (espeak-ng's many voices are formant-synthetic and
 # robotic; flite and HTS slt are closer to human speech, so they get more weight
 # than their voice count alone would give them).
-ENGINE_WEIGHTS = {"espeak-ng": 0.5, "flite": 0.33, "festival": 0.17}
+ENGINE_WEIGHTS = {"espeak-ng": 0.5, "flite": 0.33, "festival": 0.17, "festival-x": 0.0}
+
+
+def parse_engine_weights(spec: str | None) -> dict:
+    """"festival-x=0.3,espeak-ng=0.4" -> ENGINE_WEIGHTS with those entries replaced."""
+    w = dict(ENGINE_WEIGHTS)
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        k, _, v = part.partition("=")
+        k = k.strip()
+        if k not in w:
+            raise ValueError(f"unknown engine {k!r} (one of {', '.join(w)})")
+        try:
+            w[k] = float(v)
+        except ValueError:
+            raise ValueError(f"engine weight {part!r} is not ENGINE=NUMBER") from None
+        if not (w[k] >= 0):
+            raise ValueError(f"engine weight {part!r} is negative")
+    if sum(w.values()) <= 0:
+        raise ValueError("engine weights sum to zero")
+    return w
 
 
 @dataclass(frozen=True)
@@ -128,12 +172,40 @@ def festival_voices() -> tuple[str, ...]:
     return tuple(ok)
 
 
+def _xling_script(utts: list[Utterance]) -> list[str]:
+    lines = [f'(load "{XLING_SCM}")']
+    for u in utts:
+        assert re.fullmatch(r"[a-z' ]+", u.text), u.text  # nothing to escape
+        fn, mp, _, _, _ = XLING[u.voice.name]
+        lines.append(f'(earshot_xling "{u.text}" {float(u.params.get("speed", 1.0))} {fn} {mp} '
+                     f'{float(u.params.get("f0", 1.0))} "{u.wav}")')
+    return lines
+
+
+@lru_cache(maxsize=2)
+def xling_voices(dev: bool = False) -> tuple[str, ...]:
+    """festival-x voices that load here: the training ones, or with dev=True the XLING_DEV ones."""
+    names = [n for n in XLING if (n in XLING_DEV) == dev]
+    with tempfile.TemporaryDirectory() as d:
+        utts = [Utterance(Voice("festival-x", n), "testing one two", os.path.join(d, f"{n}.wav")) for n in names]
+        script = os.path.join(d, "t.scm")
+        # One process per voice: a missing package makes festival stop at that voice.
+        ok = []
+        for u in utts:
+            with open(script, "w") as f:
+                f.write("\n".join(_xling_script([u])) + "\n")
+            if _works(["festival", "-b", script], u.wav):
+                ok.append(u.voice.name)
+    return tuple(ok)
+
+
 def assert_training_voices(voices) -> None:
     for v in voices:
         name = v.name if isinstance(v, Voice) else str(v)
         for h in HELDOUT_FESTIVAL:
             assert h not in name and h.replace("voice_", "") not in name, \
                 f"held-out voice {h} in training voice list: {name}"
+        assert name not in XLING_DEV, f"dev voice {name} in training voice list"
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +217,7 @@ def training_voices() -> tuple[Voice, ...]:
         vs += [Voice("espeak-ng", f"{base}+{var}") for var in espeak_variants()]
     vs += [Voice("flite", v) for v in flite_voices()]
     vs += [Voice("festival", v) for v in festival_voices()]
+    vs += [Voice("festival-x", v) for v in xling_voices()]
     assert_training_voices(vs)
     return tuple(vs)
 
@@ -153,13 +226,19 @@ def heldout_voices() -> tuple[Voice, ...]:
     return tuple(Voice("festival", v) for v in HELDOUT_FESTIVAL)
 
 
-def sample_voice(r: random.Random, voices=None) -> Voice:
+def xdev_voices() -> tuple[Voice, ...]:
+    return tuple(Voice("festival-x", v) for v in xling_voices(dev=True))
+
+
+def sample_voice(r: random.Random, voices=None, weights: dict | None = None) -> Voice:
+    """A voice: an engine by `weights` (default ENGINE_WEIGHTS), then a voice of it."""
     voices = voices or training_voices()
+    weights = weights or ENGINE_WEIGHTS
     by_engine = {}
     for v in voices:
         by_engine.setdefault(v.engine, []).append(v)
-    engines = [e for e in ENGINE_WEIGHTS if e in by_engine]
-    eng = r.choices(engines, weights=[ENGINE_WEIGHTS[e] for e in engines])[0]
+    engines = [e for e in weights if e in by_engine and weights[e] > 0]
+    eng = r.choices(engines, weights=[weights[e] for e in engines])[0]
     pool = by_engine[eng]
     if eng == "espeak-ng" and r.random() < 0.2:  # plain accent voices a fifth of the time
         pool = [v for v in pool if "+" not in v.name]
@@ -180,6 +259,8 @@ def sample_params(voice: Voice, r: random.Random) -> dict:
         return p
     if voice.engine == "festival":
         return {"speed": round(r.uniform(0.75, 1.35), 3)}
+    if voice.engine == "festival-x":
+        return {"speed": round(r.uniform(0.8, 1.25), 3), "f0": round(r.uniform(*XLING[voice.name][3]), 3)}
     raise ValueError(voice.engine)
 
 
@@ -233,6 +314,14 @@ def _festival_batch(voice: str, utts: list[Utterance], workdir: str) -> None:
     os.remove(script)
 
 
+def _xling_batch(utts: list[Utterance], workdir: str) -> None:
+    script = os.path.join(workdir, f"festx-{os.getpid()}-{id(utts)}.scm")
+    with open(script, "w") as f:
+        f.write("\n".join(_xling_script(utts)) + "\n")
+    _run(["festival", "-b", script], timeout=60 + 10 * len(utts))
+    os.remove(script)
+
+
 def synthesize(utts: list[Utterance], workdir: str, heldout_ok: bool = False) -> list[bool]:
     """Run every job; returns success per job (a WAV with audio was written)."""
     if not heldout_ok:
@@ -245,11 +334,16 @@ def synthesize(utts: list[Utterance], workdir: str, heldout_ok: bool = False) ->
             _run(_flite_cmd(u), timeout=120)
         elif u.voice.engine == "festival":
             fest.setdefault(u.voice.name, []).append(u)
+        elif u.voice.engine == "festival-x":
+            fest.setdefault("festival-x", []).append(u)
         else:
             raise ValueError(u.voice.engine)
     for name, group in fest.items():
         for i in range(0, len(group), 200):
-            _festival_batch(name, group[i:i + 200], workdir)
+            if name == "festival-x":
+                _xling_batch(group[i:i + 200], workdir)
+            else:
+                _festival_batch(name, group[i:i + 200], workdir)
     return [os.path.exists(u.wav) and os.path.getsize(u.wav) > 1000 for u in utts]
 
 
@@ -264,7 +358,7 @@ def bench(n: int, seed: int = 0) -> dict:
     sents = [textmod.sentence(r, "train")[1] for _ in range(n)]
     out = {}
     with tempfile.TemporaryDirectory() as d:
-        for eng in ("espeak-ng", "flite", "festival"):
+        for eng in ("espeak-ng", "flite", "festival", "festival-x"):
             pool = [v for v in training_voices() if v.engine == eng]
             utts = [Utterance(v := r.choice(pool), s, os.path.join(d, f"{eng}{i}.wav"), sample_params(v, r))
                     for i, s in enumerate(sents)]
@@ -296,5 +390,7 @@ if __name__ == "__main__":
     print(f"espeak-ng variants: {len(espeak_variants())}")
     print(f"flite voices: {' '.join(flite_voices())}")
     print(f"festival voices: {' '.join(festival_voices())}")
+    print(f"festival-x (foreign diphone voices speaking English): {' '.join(xling_voices())}; "
+          f"dev only: {' '.join(xling_voices(dev=True))}")
     print(f"training voice configurations: {len(vs)} {counts}")
     print(f"held-out (never trained on): {' '.join(HELDOUT_FESTIVAL)}")
