@@ -295,8 +295,8 @@ def _flite_cmd(u: Utterance) -> list[str]:
     return cmd + ["-t", u.text, "-o", u.wav]
 
 
-def _festival_batch(voice: str, utts: list[Utterance], workdir: str) -> None:
-    """Synthesize many utterances with one festival process (it loads in ~0.2 s)."""
+def _festival_script(voice: str, utts: list[Utterance]) -> list[str]:
+    """The Scheme lines that synthesize `utts` with festival voice function `voice`."""
     assert re.fullmatch(r"voice_[a-z0-9_]+", voice), voice
     lines = [f"({voice})"]
     hts = "hts" in voice
@@ -307,18 +307,15 @@ def _festival_batch(voice: str, utts: list[Utterance], workdir: str) -> None:
         if hts:
             lines.append(f'(set! hts_engine_params (cons (list "-r" {float(u.params.get("speed", 1.0))}) earshot_hts_base))')
         lines.append(f'(utt.save.wave (utt.synth (Utterance Text "{u.text}")) "{u.wav}" \'riff)')
-    script = os.path.join(workdir, f"fest-{os.getpid()}-{id(utts)}.scm")
+    return lines
+
+
+def _festival_batch(lines: list[str], n: int, workdir: str) -> None:
+    """Run one festival process over a script for n utterances (festival loads in ~0.2 s)."""
+    script = os.path.join(workdir, f"fest-{os.getpid()}-{id(lines)}.scm")
     with open(script, "w") as f:
         f.write("\n".join(lines) + "\n")
-    _run(["festival", "-b", script], timeout=60 + 10 * len(utts))
-    os.remove(script)
-
-
-def _xling_batch(utts: list[Utterance], workdir: str) -> None:
-    script = os.path.join(workdir, f"festx-{os.getpid()}-{id(utts)}.scm")
-    with open(script, "w") as f:
-        f.write("\n".join(_xling_script(utts)) + "\n")
-    _run(["festival", "-b", script], timeout=60 + 10 * len(utts))
+    _run(["festival", "-b", script], timeout=60 + 10 * n)
     os.remove(script)
 
 
@@ -340,10 +337,9 @@ def synthesize(utts: list[Utterance], workdir: str, heldout_ok: bool = False) ->
             raise ValueError(u.voice.engine)
     for name, group in fest.items():
         for i in range(0, len(group), 200):
-            if name == "festival-x":
-                _xling_batch(group[i:i + 200], workdir)
-            else:
-                _festival_batch(name, group[i:i + 200], workdir)
+            part = group[i:i + 200]
+            lines = _xling_script(part) if name == "festival-x" else _festival_script(name, part)
+            _festival_batch(lines, len(part), workdir)
     return [os.path.exists(u.wav) and os.path.getsize(u.wav) > 1000 for u in utts]
 
 
