@@ -6,6 +6,10 @@ Per clip, in this order (each step random, parameters returned for the manifest)
      shifts the whole spectrum, formants included, while keeping duration -- a
      VTLP-like warp factor of 2**(cents/1200), about 0.89-1.12), resample to
      16 kHz mono float;
+  1b. formant warping (``formant``, off unless make_dataset.py --formant-frac): each
+     formant region moves by its own factor (0.86-1.16 below 3.5 kHz) while F0,
+     harmonics and timing stay: a new vocal tract rather than a scaled one (see
+     formant_warp);
   2. leading / trailing silence (0.05-1.0 s each); with ``abrupt`` probability the
      TTS's own leading silence is cut and the lead is 0-50 ms, so that speech
      starting at the first sample (trimmed clips, push-to-talk) is seen too;
@@ -39,6 +43,9 @@ SR = 16000
 P = {
     "speed": 0.6, "speed_range": (0.9, 1.1),
     "warp": 0.6, "warp_cents": (-200, 200),
+    # Off by default so that sets made before it regenerate unchanged (make_dataset.py --formant-frac).
+    "formant": 0.0, "formant_knots_hz": (300, 800, 1500, 2500, 3500, 5000),
+    "formant_ratio": ((0.86, 1.16),) * 5 + ((0.92, 1.08),),
     "rir": 0.45, "rt60": (0.1, 0.9), "drr_db": (-2.0, 12.0),
     "noise": 0.8, "snr_db": (0.0, 30.0),
     "noise_types": {"white": 0.12, "pink": 0.25, "brown": 0.13, "hum": 0.08, "babble": 0.3, "mix": 0.12},
@@ -188,6 +195,62 @@ def _fft_filter(x: np.ndarray, gain_of_f) -> np.ndarray:
     return np.fft.irfft(spec * gain_of_f(f), n).astype(np.float32)
 
 
+def _stft(x: np.ndarray, n: int, hop: int) -> tuple[np.ndarray, np.ndarray]:
+    win = np.sqrt(np.hanning(n + 1)[:n]).astype(np.float32)  # sqrt-Hann twice = Hann: overlap-add sums to a constant
+    pad = np.concatenate([np.zeros(n, np.float32), x.astype(np.float32), np.zeros(n + hop, np.float32)])
+    frames = (len(pad) - n) // hop + 1
+    idx = np.arange(n)[None, :] + hop * np.arange(frames)[:, None]
+    return np.fft.rfft(pad[idx] * win, axis=1), win
+
+
+def _istft(spec: np.ndarray, win: np.ndarray, hop: int, length: int) -> np.ndarray:
+    n = len(win)
+    frames = np.fft.irfft(spec, n, axis=1) * win
+    k, m = n // hop, len(frames)
+    out = np.zeros(hop * (m + k - 1), np.float64)
+    norm = np.zeros_like(out)
+    for j in range(k):  # hop divides n: k interleaved, non-overlapping layers
+        out[j * hop:j * hop + m * hop] += frames[:, j * hop:(j + 1) * hop].reshape(-1)
+        norm[j * hop:j * hop + m * hop] += np.tile(win[j * hop:(j + 1) * hop] ** 2, m)
+    return (out / np.maximum(norm, 1e-3))[n:n + length].astype(np.float32)
+
+
+def formant_warp(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """Move each formant region by its own random factor, keeping F0 and timing.
+
+    Why: the training set has four human-derived English speakers (plus formant
+    synthesis), and the unseen test speaker's gap is not a uniform spectral scale
+    (sox ``pitch`` -300..+300 cents on it did not help). Speakers differ in the
+    ratios of their formants, which VTLP's single factor never changes. Per 32 ms
+    frame, a cepstrally smoothed log envelope (26 coefficients, below any F0's
+    quefrency) is read through a piecewise-linear, monotone frequency map with
+    random knots, and the frame is multiplied by new/old envelope (limited to
+    +-18 dB): the excitation's fine structure stays where it was.
+    """
+    knots = np.array((0.0,) + tuple(P["formant_knots_hz"]) + (SR / 2,))
+    ratios = np.array([1.0] + [rng.uniform(*r) for r in P["formant_ratio"]] + [1.0])
+    moved = np.maximum.accumulate(knots * ratios)
+    n, hop = 512, 128
+    spec, win = _stft(x, n, hop)
+    f = np.fft.rfftfreq(n, 1.0 / SR)
+    logmag = np.log(np.abs(spec) + 1e-6)
+    cep = np.fft.irfft(logmag, n, axis=1)
+    lifter = np.zeros(n)
+    lifter[:26] = 1.0
+    lifter[n - 25:] = 1.0
+    env = np.fft.rfft(cep * lifter, axis=1).real
+    # A formant at frequency g of the original lands at moved(g): the new envelope
+    # at f is the old one at the inverse map of f.
+    src = np.interp(f, moved, knots)
+    pos = src / (f[1] - f[0])
+    i0 = np.minimum(pos.astype(np.int64), len(f) - 2)
+    frac = pos - i0
+    new_env = env[:, i0] * (1 - frac) + env[:, i0 + 1] * frac
+    gain = np.exp(np.clip(new_env - env, -2.07, 2.07))  # +-18 dB
+    y = _istft(spec * gain, win, hop, len(x))
+    return y, {"formant": [round(float(r), 3) for r in ratios[1:-1]]}
+
+
 def _smooth_step(f, edge, width):
     return 1.0 / (1.0 + np.exp(-(f - edge) / width))
 
@@ -231,6 +294,16 @@ def draw_sox_params(rng: np.random.Generator) -> dict:
     if rng.random() < P["warp"]:
         p["warp_cents"] = round(float(rng.uniform(*P["warp_cents"])), 1)
     return p
+
+
+def maybe_formant(x: np.ndarray, rng: np.random.Generator, params: dict) -> np.ndarray:
+    """formant_warp with probability P["formant"], its factors added to params.
+
+    Draws nothing when the probability is 0, so older sets regenerate unchanged."""
+    if P["formant"] > 0 and rng.random() < P["formant"]:
+        x, info = formant_warp(x, rng)
+        params.update(info)
+    return x
 
 
 def make_noise(rng: np.random.Generator, n: int, kind: str, pool: list) -> np.ndarray:

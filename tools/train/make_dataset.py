@@ -43,9 +43,9 @@ SR = augment.SR
 SPLIT_ID = {"train": 0, "dev": 1, "test": 2}
 # Parameters that must match for a resumed run to extend the same data set.
 RESUME_KEYS = ("mode", "split", "seed", "shard_seconds", "dtype", "command_frac", "empty_frac", "manifest_sha",
-               "shard_utts", "augment_copies", "abrupt_frac", "engine_weights")
+               "shard_utts", "augment_copies", "abrupt_frac", "engine_weights", "formant_frac")
 # Sets made before a key existed were made with its default.
-RESUME_DEFAULTS = {"abrupt_frac": 0.2, "engine_weights": None}
+RESUME_DEFAULTS = {"abrupt_frac": 0.2, "engine_weights": None, "formant_frac": 0.0}
 
 
 def log(msg: str) -> None:
@@ -130,6 +130,7 @@ def synth_shard(job: tuple) -> dict:
     idx, cfg = job
     t0, c0 = time.time(), cpu_now()
     augment.P["abrupt"] = cfg["abrupt_frac"]
+    augment.P["formant"] = cfg["formant_frac"]
     split, seed = cfg["split"], cfg["seed"]
     rng = random.Random(f"{seed}:{split}:{idx}")
     nrng = np.random.default_rng([seed, SPLIT_ID[split], idx])
@@ -161,6 +162,7 @@ def synth_shard(job: tuple) -> dict:
                     continue
                 sp = augment.draw_sox_params(nrng)
                 x = augment.sox_load(u.wav, sp.get("speed", 1.0), sp.get("warp_cents", 0.0))
+                x = augment.maybe_formant(x, nrng, sp)
                 os.remove(u.wav)
                 items.append({"text": u.text, "kind": kind, "voice": u.voice.id, "tts": u.params, "sox": sp,
                               "audio": x})
@@ -234,7 +236,7 @@ def cmd_synthetic(a) -> None:
     n_shards = max(1, int(math.ceil(a.hours * 3600 / a.shard_seconds)))
     cfg = {"mode": "synthetic", "split": a.split, "seed": a.seed, "shard_seconds": a.shard_seconds,
            "dtype": a.dtype, "command_frac": a.command_frac, "empty_frac": a.empty_frac, "hours": a.hours,
-           "abrupt_frac": a.abrupt_frac, "engine_weights": a.engine_weights,
+           "abrupt_frac": a.abrupt_frac, "engine_weights": a.engine_weights, "formant_frac": a.formant_frac,
            "text_source": "templates (text.py) + Debian package 'fortunes' (/usr/share/games/fortunes)",
            "voices": len(voices.training_voices())}
     check_config(a.out, cfg, a.force)
@@ -284,6 +286,7 @@ def byo_shard(job: tuple) -> dict:
     idx, cfg, items = job
     t0, c0 = time.time(), cpu_now()
     nrng = np.random.default_rng([cfg["seed"], 7, idx])
+    augment.P["formant"] = cfg["formant_frac"]
     tmp = tempfile.mkdtemp(prefix=f"earshot-byo{idx:05d}-", dir=cfg.get("tmp"))
     try:
         wavs, records, texts = [], [], []
@@ -304,6 +307,7 @@ def byo_shard(job: tuple) -> dict:
                 for j, it in enumerate(items):
                     sp = augment.draw_sox_params(nrng)
                     x = augment.sox_load(it["audio"], sp.get("speed", 1.0), sp.get("warp_cents", 0.0)) if sp else clean[j]
+                    x = augment.maybe_formant(x, nrng, sp)
                     pcm, aug = augment.augment(x, nrng, clean[:j] + clean[j + 1:])
                     w = os.path.join(tmp, f"u{j:05d}a{k}.wav")
                     augment.write_wav(w, pcm)
@@ -329,7 +333,8 @@ def cmd_manifest(a) -> None:
     with open(a.manifest, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()[:16]
     cfg = {"mode": "manifest", "manifest": os.path.abspath(a.manifest), "manifest_sha": sha, "seed": a.seed,
-           "dtype": a.dtype, "shard_utts": a.shard_utts, "augment_copies": a.augment_copies}
+           "dtype": a.dtype, "shard_utts": a.shard_utts, "augment_copies": a.augment_copies,
+           "formant_frac": a.formant_frac}
     check_config(a.out, cfg, a.force)
     groups = [items[i:i + a.shard_utts] for i in range(0, len(items), a.shard_utts)]
     pending = [i for i in range(len(groups)) if not os.path.exists(os.path.join(a.out, f"shard-{i:05d}.npz"))]
@@ -487,6 +492,9 @@ def main() -> None:
     ap.add_argument("--empty-frac", type=float, default=0.05, help="share of silence/noise-only clips")
     ap.add_argument("--abrupt-frac", type=float, default=augment.P["abrupt"],
                     help="share of speech clips that start at their first sound (synthetic mode)")
+    ap.add_argument("--formant-frac", type=float, default=augment.P["formant"],
+                    help="share of speech clips (or augmented copies) whose formants are moved, each region by its "
+                         "own factor (augment.formant_warp; default 0: off)")
     ap.add_argument("--engine-weights", metavar="ENGINE=W,...",
                     help="share of clips per TTS engine, replacing those named in voices.ENGINE_WEIGHTS "
                          f"({', '.join(f'{k}={v}' for k, v in voices.ENGINE_WEIGHTS.items())}); "
@@ -502,6 +510,8 @@ def main() -> None:
     a = ap.parse_args()
     if not 0.0 <= a.abrupt_frac <= 1.0:
         ap.error(f"--abrupt-frac must be within [0, 1], got {a.abrupt_frac}")
+    if not 0.0 <= a.formant_frac <= 1.0:
+        ap.error(f"--formant-frac must be within [0, 1], got {a.formant_frac}")
     if a.engine_weights is not None:
         try:
             a.engine_weights = voices.parse_engine_weights(a.engine_weights)

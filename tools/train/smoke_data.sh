@@ -37,7 +37,12 @@ nice -n 19 $py tools/train/make_dataset.py --out "$work/syn" --split train --hou
 ls "$work"/syn/wav/shard-00000/*.wav | head -3 | while read -r w; do
   printf '{"audio": "%s", "text": "Turn on 2 lights, please!"}\n' "$w"
 done >"$work/my.jsonl"
-nice -n 19 $py tools/train/make_dataset.py --manifest "$work/my.jsonl" --out "$work/byo" --augment-copies 1
+nice -n 19 $py tools/train/make_dataset.py --manifest "$work/my.jsonl" --out "$work/byo" --augment-copies 1 \
+  --formant-frac 1
+if $py tools/train/make_dataset.py --out "$work/bad" --formant-frac 1.5 2>"$work/bad.err"; then
+  echo "smoke_data: FAIL: --formant-frac 1.5 accepted"; exit 1
+fi
+grep -q "formant-frac must be within" "$work/bad.err" || { echo "smoke_data: FAIL: --formant-frac error"; cat "$work/bad.err"; exit 1; }
 # 3. Held-out sets, tiny.
 nice -n 19 $py tools/train/make_dataset.py --heldout --out "$work/ho" --seed 5 --heldout-commands 1 \
   --heldout-general 1 --heldout-empty 2
@@ -83,6 +88,32 @@ def check_dir(d, min_n):
 man = check_dir(os.path.join(work, "syn"), 4)
 byo = check_dir(os.path.join(work, "byo"), 6)
 ok(all(r["text"] == "turn on two lights please" for r in byo), "BYO text normalized")
+copies = [r for r in byo if r["aug"]]
+ok(len(copies) == 3 and all(len(r["aug"].get("formant", ())) == 6 for r in copies), "BYO copies formant-warped")
+ok(json.load(open(os.path.join(work, "byo", "info.json")))["config"]["formant_frac"] == 1, "info.json records --formant-frac")
+ok(json.load(open(os.path.join(work, "syn", "info.json")))["config"]["formant_frac"] == 0, "formant warping off by default")
+
+# Formant warping: unit factors give the input back; factors above 1 raise the
+# envelope (long-term spectral centroid) and keep the length; off, it draws nothing.
+speech = next(j for j, r in enumerate(man) if r["text"])  # shard 0's WAVs are u<index>.wav in manifest order
+x = augment.sox_load(os.path.join(work, "syn", "wav", "shard-00000", f"u{speech:05d}.wav"))
+saved = dict(augment.P)
+def centroid(z):
+    s, _ = augment._stft(z, 512, 128)
+    m, f = np.mean(np.abs(s) ** 2, 0), np.fft.rfftfreq(512, 1 / 16000)
+    b = (f > 200) & (f < 4000)
+    return float(np.sum(f[b] * m[b]) / np.sum(m[b]))
+augment.P["formant_ratio"] = ((1.0, 1.0),) * 6
+y, _ = augment.formant_warp(x, np.random.default_rng(0))
+ok(len(y) == len(x) and np.max(np.abs(y - x)) < 1e-4 * max(1e-3, np.max(np.abs(x))), "formant warp: unit factors are identity")
+augment.P["formant_ratio"] = ((1.15, 1.15),) * 5 + ((1.05, 1.05),)
+y, info = augment.formant_warp(x, np.random.default_rng(0))
+ok(len(y) == len(x) and 1.05 < centroid(y) / centroid(x) < 1.25, f"formant warp x1.15: centroid {centroid(x):.0f} -> {centroid(y):.0f} Hz")
+augment.P.update(saved)
+augment.P["formant"] = 0.0
+g = np.random.default_rng(4)
+ok(augment.maybe_formant(x, g, {}) is x and g.random() == np.random.default_rng(4).random(), "formant off draws nothing")
+augment.P.update(saved)
 
 ho = os.path.join(work, "ho")
 for name in ("ked_commands_clean", "kal_general_snr0", "empty"):
