@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,20 +34,9 @@ RECORDINGS = [  # (Debian package, path, reference)
 ]
 
 
-def word_errors(ref: str, hyp: str) -> int:
-    r, h = ref.split(), hyp.split()
-    d = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        prev, d[0] = d[0], i
-        for j, hw in enumerate(h, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
-    return d[len(h)]
-
-
 def transcribe(a, files, extra=()):
     cmd = [a.earshot, "transcribe", "--json", *extra]
-    if a.model:
-        cmd += ["--model", a.model]
+    cmd += ["--model", a.model]
     r = subprocess.run(cmd + files, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"eval_real: {' '.join(cmd)} ... failed: {r.stderr.strip()}")
@@ -54,6 +44,20 @@ def transcribe(a, files, extra=()):
     if len(out) != len(files):
         sys.exit(f"eval_real: {len(files)} files but {len(out)} results from {a.earshot}")
     return out
+
+
+def open_wer(a, have, tmp) -> float:
+    """`earshot eval` over the speech recordings: the CLI's own text normalisation and WER."""
+    man = os.path.join(tmp, "speech.jsonl")
+    with open(man, "w") as f:
+        for _, path, ref in have:
+            if ref:
+                f.write(json.dumps({"audio": path, "text": ref}) + "\n")
+    r = subprocess.run([a.earshot, "eval", "--json", "--no-progress", "--model", a.model, man],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"eval_real: {a.earshot} eval failed: {r.stderr.strip()}")
+    return json.loads(r.stdout)["wer"]
 
 
 def main() -> None:
@@ -75,15 +79,14 @@ def main() -> None:
     files = [p for _, p, _ in have]
     refs = [t for _, _, t in have]
     phrases = sorted({t for t in refs if t})
-    gpath = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"earshot-real-{os.getpid()}.grammar")
-    with open(gpath, "w") as f:
-        f.write("\n".join(phrases) + "\n")
-    try:
+    with tempfile.TemporaryDirectory(prefix="earshot-real-") as tmp:
+        gpath = os.path.join(tmp, "phrases.grammar")
+        with open(gpath, "w") as f:
+            f.write("\n".join(phrases) + "\n")
         open_ = transcribe(a, files)
         gram = transcribe(a, files, ["--grammar", gpath])
         best = transcribe(a, files, ["--grammar", gpath, "--reject", "0"])
-    finally:
-        os.remove(gpath)
+        wer = open_wer(a, have, tmp)
 
     rows = []
     for (pkg, path, ref), o, g, b in zip(have, open_, gram, best):
@@ -94,7 +97,7 @@ def main() -> None:
     words = sum(len(r["reference"].split()) for r in speech)
     summary = {
         "recordings": len(rows), "speech": len(speech), "words": words,
-        "open_wer": round(100 * sum(word_errors(r["reference"], r["open"]) for r in speech) / max(1, words), 1),
+        "open_wer": round(100 * wer, 1),
         "grammar_correct": sum(r["grammar"] == r["reference"] for r in speech),
         "grammar_wrong": sum(r["grammar"] not in (r["reference"], "<no match>") for r in speech),
         "grammar_no_match": sum(r["grammar"] == "<no match>" for r in speech),
