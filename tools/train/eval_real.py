@@ -1,24 +1,34 @@
 #!/usr/bin/python3
 """Real human speech that Debian packages ship, run through the product: an independent check.
 
-    /usr/bin/python3 tools/train/eval_real.py [--model M] [--earshot BIN] [--json out.json]
+    /usr/bin/python3 tools/train/eval_real.py [--set alsa|asterisk ...] [--model M] [--earshot BIN]
+                                              [--details] [--json out.json]
 
 Every other accuracy figure here comes from synthetic voices. These recordings are people, on
 real microphones, and are never trained or tuned on (the project's rule for recordings shipped
 inside other software's packages): nothing may be chosen by them, not a checkpoint, not a
 threshold. They are reported beside the held-out table (models/README.md), that is all.
 
-Set (what is installed is used; the rest is listed as missing):
-  * alsa-utils: /usr/share/sounds/alsa/*.wav, ALSA's speaker-test voice saying each channel
-    ("front left", ...), one man, 48 kHz; and Noise.wav (noise only, reference empty).
+Sets (what is installed is used; tools/setup installs both with EARSHOT_SETUP_TRAIN=1):
+  * alsa: alsa-utils' /usr/share/sounds/alsa/*.wav, ALSA's speaker-test voice saying each
+    channel ("front left", ...), one man, 48 kHz; and Noise.wav (noise only, reference empty).
+  * asterisk: asterisk-core-sounds-en-wav, the telephone prompts of Asterisk (Allison Smith, a
+    professional voice, 8 kHz: telephone band), with asterisk-core-sounds-en's transcript list.
+    A transcript's [bracketed] notes are dropped; prompts that are only such notes (tones) and
+    the silence/ files are non-speech with an empty reference; transcripts whose spoken form is unsure (symbols such as
+    * # @, acronyms, mixed letters and digits) are left out; numbers are spelled as text.py does.
 
 Per recording, with the CLI's defaults: open vocabulary (beam 8 with the LM), the grammar of
 the set's phrases (beam 16, the calibrated rejection), and the same grammar's best path with
-no rejection (`--reject 0`: is the right phrase the best one, whatever its score?).
+no rejection (`--reject 0`: is the right phrase the best one, whatever its score?). A long
+prompt with pauses past the endpoint (900 ms) is several utterances, so its result is several
+phrases joined, and right only when they make up its whole reference.
 """
 import argparse
+import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,31 +36,62 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 ALSA = "/usr/share/sounds/alsa"
-RECORDINGS = [  # (Debian package, path, reference)
-    *[("alsa-utils", f"{ALSA}/{pos}_{side}.wav", f"{pos.lower()} {side.lower()}")
-      for pos, side in (("Front", "Center"), ("Front", "Left"), ("Front", "Right"), ("Rear", "Center"),
-                        ("Rear", "Left"), ("Rear", "Right"), ("Side", "Left"), ("Side", "Right"))],
-    ("alsa-utils", f"{ALSA}/Noise.wav", ""),
-]
+ASTERISK = "/usr/share/asterisk/sounds/en_US_f_Allison"
+ASTERISK_TEXT = "/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz"
+
+
+def alsa_set():
+    """(path, reference) pairs, or None when alsa-utils is not installed."""
+    pairs = [(f"{ALSA}/{pos}_{side}.wav", f"{pos.lower()} {side.lower()}")
+             for pos, side in (("Front", "Center"), ("Front", "Left"), ("Front", "Right"), ("Rear", "Center"),
+                               ("Rear", "Left"), ("Rear", "Right"), ("Side", "Left"), ("Side", "Right"))]
+    pairs.append((f"{ALSA}/Noise.wav", ""))
+    return pairs if all(os.path.exists(p) for p, _ in pairs) else None
+
+
+def asterisk_set():
+    if not (os.path.isdir(ASTERISK) and os.path.exists(ASTERISK_TEXT)):
+        return None
+    import text  # tools/train/text.py: the normaliser the training text went through
+    pairs = []
+    with gzip.open(ASTERISK_TEXT, "rt", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            name, sep, said = line.partition(":")
+            if not sep or line.startswith(";") or not os.path.exists(path := os.path.join(ASTERISK, name + ".wav")):
+                continue
+            said = re.sub(r"\[[^\]]*\]", " ", said).strip()
+            if not said or name.startswith("silence/"):  # "silence/8: Eight seconds of silence." is not said
+                pairs.append((path, ""))  # tones only
+                continue
+            if re.search(r"[*#@$%&+=<>/\\|~^_\[\]]", said):
+                continue
+            ref = text.normalize(said)
+            if ref:
+                pairs.append((path, ref))
+    return pairs
+
+
+SETS = {"alsa": ("alsa-utils", alsa_set), "asterisk": ("asterisk-core-sounds-en-wav, asterisk-core-sounds-en", asterisk_set)}
 
 
 def transcribe(a, files, extra=()):
-    cmd = [a.earshot, "transcribe", "--json", *extra]
-    cmd += ["--model", a.model]
-    r = subprocess.run(cmd + files, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"eval_real: {' '.join(cmd)} ... failed: {r.stderr.strip()}")
-    out = [json.loads(line) for line in r.stdout.splitlines()]
+    out = []
+    for i in range(0, len(files), 200):
+        cmd = [a.earshot, "transcribe", "--json", "--model", a.model, *extra]
+        r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"eval_real: {' '.join(cmd)} ... failed: {r.stderr.strip()}")
+        out += [json.loads(line) for line in r.stdout.splitlines()]
     if len(out) != len(files):
         sys.exit(f"eval_real: {len(files)} files but {len(out)} results from {a.earshot}")
     return out
 
 
-def open_wer(a, have, tmp) -> float:
+def open_wer(a, pairs, tmp) -> float:
     """`earshot eval` over the speech recordings: the CLI's own text normalisation and WER."""
     man = os.path.join(tmp, "speech.jsonl")
     with open(man, "w") as f:
-        for _, path, ref in have:
+        for path, ref in pairs:
             if ref:
                 f.write(json.dumps({"audio": path, "text": ref}) + "\n")
     r = subprocess.run([a.earshot, "eval", "--json", "--no-progress", "--model", a.model, man],
@@ -60,25 +101,9 @@ def open_wer(a, have, tmp) -> float:
     return json.loads(r.stdout)["wer"]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(ROOT, "models/en-small.esm"), help="model image")
-    ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
-    ap.add_argument("--json", help="also write the figures and per-recording results here")
-    a = ap.parse_args()
-    if not os.access(a.earshot, os.X_OK):
-        sys.exit(f"eval_real: {a.earshot} is not an executable (cmake --build --preset host, or --earshot)")
-    have = [r for r in RECORDINGS if os.path.exists(r[1])]
-    missing = sorted({pkg for pkg, p, _ in RECORDINGS if not os.path.exists(p)})
-    if missing:
-        print(f"eval_real: not installed: {', '.join(missing)} (apt-get install them to include their recordings)",
-              file=sys.stderr)
-    if not have:
-        sys.exit("eval_real: no recordings found")
-    files = [p for _, p, _ in have]
-    refs = [t for _, _, t in have]
-    phrases = sorted({t for t in refs if t})
+def run_set(a, name, pairs):
+    files = [p for p, _ in pairs]
+    phrases = sorted({t for _, t in pairs if t})
     with tempfile.TemporaryDirectory(prefix="earshot-real-") as tmp:
         gpath = os.path.join(tmp, "phrases.grammar")
         with open(gpath, "w") as f:
@@ -86,41 +111,71 @@ def main() -> None:
         open_ = transcribe(a, files)
         gram = transcribe(a, files, ["--grammar", gpath])
         best = transcribe(a, files, ["--grammar", gpath, "--reject", "0"])
-        wer = open_wer(a, have, tmp)
-
+        wer = open_wer(a, pairs, tmp)
     rows = []
-    for (pkg, path, ref), o, g, b in zip(have, open_, gram, best):
-        rows.append({"package": pkg, "file": os.path.basename(path), "reference": ref, "open": o["text"],
-                     "grammar": "<no match>" if g.get("no_match") else g["text"], "best_path": b["text"],
-                     "match": b.get("match")})
+    for (path, ref), o, g, b in zip(pairs, open_, gram, best):
+        rows.append({"file": os.path.relpath(path, os.path.dirname(os.path.dirname(path))), "reference": ref,
+                     "open": o["text"], "grammar": "<no match>" if g.get("no_match") else g["text"],
+                     "best_path": b["text"], "match": b.get("match")})
     speech = [r for r in rows if r["reference"]]
-    words = sum(len(r["reference"].split()) for r in speech)
-    summary = {
-        "recordings": len(rows), "speech": len(speech), "words": words,
+    s = {
+        "recordings": len(rows), "speech": len(speech), "words": sum(len(r["reference"].split()) for r in speech),
         "open_wer": round(100 * wer, 1),
+        "open_sentences_right": sum(r["open"] == r["reference"] for r in speech),
         "grammar_correct": sum(r["grammar"] == r["reference"] for r in speech),
         "grammar_wrong": sum(r["grammar"] not in (r["reference"], "<no match>") for r in speech),
         "grammar_no_match": sum(r["grammar"] == "<no match>" for r in speech),
         "best_path_correct": sum(r["best_path"] == r["reference"] for r in speech),
         "noise_empty": sum(r["open"] == "" and r["grammar"] in ("", "<no match>") for r in rows if not r["reference"]),
-        "noise": len(rows) - len(speech), "grammar_phrases": len(phrases), "model": os.path.relpath(a.model, ROOT),
+        "noise": len(rows) - len(speech), "grammar_phrases": len(phrases),
     }
-    print("| recording | said | open vocabulary | grammar | grammar, no rejection (match) |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        m = "-" if r["match"] is None else f"{r['match']:.2f}"
-        print(f"| {r['file']} | {r['reference'] or '(noise)'} | {r['open'] or '(empty)'} | {r['grammar'] or '(empty)'} "
-              f"| {r['best_path'] or '(empty)'} ({m}) |")
-    s = summary
-    print(f"\n{s['speech']} speech recordings ({s['words']} words), grammar of {s['grammar_phrases']} phrases:")
-    print(f"  open-vocabulary WER {s['open_wer']} %")
+    if a.details or len(rows) <= 20:
+        print("| recording | said | open vocabulary | grammar | grammar, no rejection (match) |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            m = "-" if r["match"] is None else f"{r['match']:.2f}"
+            print(f"| {r['file']} | {r['reference'] or '(noise)'} | {r['open'] or '(empty)'} | "
+                  f"{r['grammar'] or '(empty)'} | {r['best_path'] or '(empty)'} ({m}) |")
+    print(f"{name}: {s['speech']} speech recordings ({s['words']} words), grammar of {s['grammar_phrases']} phrases")
+    print(f"  open vocabulary: WER {s['open_wer']} %, {s['open_sentences_right']} of {s['speech']} sentences right")
     print(f"  grammar: {s['grammar_correct']} right, {s['grammar_wrong']} wrong, {s['grammar_no_match']} no match; "
           f"best path without rejection right {s['best_path_correct']} of {s['speech']}")
-    print(f"  noise only: {s['noise_empty']} of {s['noise']} empty")
+    print(f"  non-speech (noise, tones): {s['noise_empty']} of {s['noise']} empty\n", flush=True)
+    return s, rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", action="append", choices=sorted(SETS), help="only these sets (default: every one installed)")
+    ap.add_argument("--model", default=os.path.join(ROOT, "models/en-small.esm"), help="model image")
+    ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
+    ap.add_argument("--details", action="store_true", help="a row per recording for every set (always for small ones)")
+    ap.add_argument("--json", help="also write the figures and per-recording results here")
+    a = ap.parse_args()
+    if not os.access(a.earshot, os.X_OK):
+        sys.exit(f"eval_real: {a.earshot} is not an executable (cmake --build --preset host, or --earshot)")
+    if not os.path.exists(a.model):
+        sys.exit(f"eval_real: no model {a.model}")
+    out = {"model": os.path.relpath(os.path.abspath(a.model), ROOT), "sets": {}}
+    for name in a.set or sorted(SETS):
+        pkgs, load = SETS[name]
+        pairs = load()
+        if pairs is None:
+            msg = f"eval_real: set {name}: not installed (apt-get install {pkgs.replace(',', '')})"
+            if a.set:
+                sys.exit(msg)
+            print(msg, file=sys.stderr)
+            continue
+        summary, rows = run_set(a, name, pairs)
+        out["sets"][name] = {"summary": summary, "recordings": rows}
+    if not out["sets"]:
+        sys.exit("eval_real: no set installed")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"summary": summary, "recordings": rows}, f, indent=1)
+            json.dump(out, f, indent=1)
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()
