@@ -61,7 +61,7 @@ def asterisk_set():
                 continue
             said = re.sub(r"\[[^\]]*\]", " ", said).strip()
             if not said or name.startswith("silence/"):  # "silence/8: Eight seconds of silence." is not said
-                pairs.append((path, ""))  # tones only
+                pairs.append((path, ""))  # non-speech: tones, silence
                 continue
             if re.search(r"[*#@$%&+=<>/\\|~^_\[\]]", said):
                 continue
@@ -158,7 +158,7 @@ def main() -> None:
     if not os.path.exists(a.model):
         sys.exit(f"eval_real: no model {a.model}")
     out = {"model": os.path.relpath(os.path.abspath(a.model), ROOT), "sets": {}}
-    for name in a.set or sorted(SETS):
+    for name in dict.fromkeys(a.set or sorted(SETS)):
         pkgs, load = SETS[name]
         pairs = load()
         if pairs is None:
