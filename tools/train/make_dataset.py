@@ -512,6 +512,8 @@ def main() -> None:
         ap.error(f"--abrupt-frac must be within [0, 1], got {a.abrupt_frac}")
     if not 0.0 <= a.formant_frac <= 1.0:
         ap.error(f"--formant-frac must be within [0, 1], got {a.formant_frac}")
+    if a.formant_frac and (a.heldout or a.calib or a.xdev):
+        ap.error("--formant-frac warps training audio; the held-out, calibration and xdev sets are made without it")
     if a.engine_weights is not None:
         try:
             a.engine_weights = voices.parse_engine_weights(a.engine_weights)
