@@ -44,21 +44,27 @@ def ev(a, manifest, extra=(), beam=None):
     return json.loads(r.stdout)
 
 
+def transcribe(earshot, model, files, extra=()):
+    """`earshot transcribe --json` over files (200 per run): one result dict per file, in order."""
+    out = []
+    for i in range(0, len(files), 200):
+        cmd = [earshot, "transcribe", "--json", *extra] + (["--model", model] if model else [])
+        r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} ... failed: {r.stderr.strip()}")
+        out += [json.loads(line) for line in r.stdout.splitlines()]
+    if len(out) != len(files):
+        sys.exit(f"{earshot} transcribe: {len(files)} files but {len(out)} results")
+    return out
+
+
 def no_match_share(a, manifest, grammar):
     """Share of utterances the grammar rejects (earshot transcribe --json no_match)."""
     base = os.path.dirname(manifest)
     with open(manifest) as f:
         files = [os.path.join(base, json.loads(l)["audio"]) for l in f if l.strip()]
-    n = rejected = 0
-    for i in range(0, len(files), 200):
-        cmd = [a.earshot, "transcribe", "--json", "--grammar", grammar, "--beam", str(a.grammar_beam)]
-        if a.model:
-            cmd += ["--model", a.model]
-        r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True, check=True)
-        for line in r.stdout.splitlines():
-            n += 1
-            rejected += json.loads(line)["no_match"]
-    return rejected / max(1, n)
+    res = transcribe(a.earshot, a.model, files, ["--grammar", grammar, "--beam", str(a.grammar_beam)])
+    return sum(r["no_match"] for r in res) / max(1, len(res))
 
 
 def parity(a, manifests):

@@ -29,9 +29,13 @@ import gzip
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eval_heldout  # noqa: E402  (its earshot runners)
+import text  # noqa: E402  (the normaliser the training text went through)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,7 +56,6 @@ def alsa_set():
 def asterisk_set():
     if not (os.path.isdir(ASTERISK) and os.path.exists(ASTERISK_TEXT)):
         return None
-    import text  # tools/train/text.py: the normaliser the training text went through
     pairs = []
     with gzip.open(ASTERISK_TEXT, "rt", encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -74,19 +77,6 @@ def asterisk_set():
 SETS = {"alsa": ("alsa-utils", alsa_set), "asterisk": ("asterisk-core-sounds-en-wav, asterisk-core-sounds-en", asterisk_set)}
 
 
-def transcribe(a, files, extra=()):
-    out = []
-    for i in range(0, len(files), 200):
-        cmd = [a.earshot, "transcribe", "--json", "--model", a.model, *extra]
-        r = subprocess.run(cmd + files[i:i + 200], capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit(f"eval_real: {' '.join(cmd)} ... failed: {r.stderr.strip()}")
-        out += [json.loads(line) for line in r.stdout.splitlines()]
-    if len(out) != len(files):
-        sys.exit(f"eval_real: {len(files)} files but {len(out)} results from {a.earshot}")
-    return out
-
-
 def open_wer(a, pairs, tmp) -> float:
     """`earshot eval` over the speech recordings: the CLI's own text normalisation and WER."""
     man = os.path.join(tmp, "speech.jsonl")
@@ -94,11 +84,8 @@ def open_wer(a, pairs, tmp) -> float:
         for path, ref in pairs:
             if ref:
                 f.write(json.dumps({"audio": path, "text": ref}) + "\n")
-    r = subprocess.run([a.earshot, "eval", "--json", "--no-progress", "--model", a.model, man],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"eval_real: {a.earshot} eval failed: {r.stderr.strip()}")
-    return json.loads(r.stdout)["wer"]
+    return eval_heldout.ev(SimpleNamespace(earshot=a.earshot, model=a.model, beam=8, lm_weight=None,
+                                           show_commands=False), man)["wer"]
 
 
 def run_set(a, name, pairs):
@@ -108,9 +95,9 @@ def run_set(a, name, pairs):
         gpath = os.path.join(tmp, "phrases.grammar")
         with open(gpath, "w") as f:
             f.write("\n".join(phrases) + "\n")
-        open_ = transcribe(a, files)
-        gram = transcribe(a, files, ["--grammar", gpath])
-        best = transcribe(a, files, ["--grammar", gpath, "--reject", "0"])
+        open_ = eval_heldout.transcribe(a.earshot, a.model, files)
+        gram = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", gpath])
+        best = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", gpath, "--reject", "0"])
         wer = open_wer(a, pairs, tmp)
     rows = []
     for (path, ref), o, g, b in zip(pairs, open_, gram, best):
@@ -177,5 +164,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()
