@@ -42,7 +42,13 @@ a = train.parse_args(["--train", "x", "--out", "y", "--lr", "1e-3", "--warmup", 
 assert abs(train.lr_at(100, a) - 1e-3) < 1e-12 and abs(train.lr_at(150, a) - 5.5e-4) < 1e-9, train.lr_at(150, a)
 assert train.lr_at(200, a) == 1e-4 and train.lr_at(5000, a) == 1e-4
 assert train.lr_at(120, a) > train.lr_at(121, a)
+# --init at step 30 800: the run warms up to the rate asked for, counted from there (not from step 0).
+b = train.parse_args(["--train", "x", "--out", "y", "--lr", "6e-4", "--warmup", "200"])
+b.lr_origin = 30800
+assert abs(train.lr_at(30800 + 199, b) - 6e-4) < 1e-12 and abs(train.lr_at(30800 + 4000, b) - 6e-4) < 1e-12
+assert train.lr_at(30800 + 8000, b) < 6e-4
 PY
+grep -q "warm-up to --lr .* over steps 20-" "$work/s.log"
 if $py tools/train/train.py --train x --out y --anneal 5:3 2>"$work/bad.txt"; then echo "smoke_train: --anneal 5:3 accepted"; exit 1; fi
 grep -q "FROM < TO" "$work/bad.txt"
 if $py tools/train/train.py "${common[@]}" --out "$work/bad" --steps 1 --keep-every -5 2>"$work/bad.txt"; then

@@ -130,10 +130,17 @@ def make_batch(items, model, rng, augment):
 
 
 def base_lr(step, args):
-    """Warm-up, then 1/sqrt(step) decay floored at 5 % of --lr."""
-    if step < args.warmup:
-        return args.lr * (step + 1) / args.warmup
-    return args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (step + 1))))
+    """Warm-up, then 1/sqrt decay floored at 5 % of --lr, both counted from the run's origin.
+
+    The origin is the step this run's schedule began at: 0 for a fresh model, the checkpoint's
+    step for --init (kept through --resume). Until session 16 the decay counted from step 0, so
+    `--init` at step 30 800 with `--lr 6e-4` trained at 1.87e-4: the rate a user set was not
+    the rate they got.
+    """
+    k = step - getattr(args, "lr_origin", 0)
+    if k < args.warmup:
+        return args.lr * (max(k, 0) + 1) / args.warmup
+    return args.lr * max(0.05, min(1.0, math.sqrt(args.warmup * 20 / (k + 1))))
 
 
 def lr_at(step, args):
@@ -243,7 +250,8 @@ def evaluate(model, dev, limit=300):
 
 def save(path, model, opt, step, args, extra, slim=False):
     tmp = path + ".tmp"
-    state = {"model": model.state_dict(), "step": step, "config": model.cfg, "args": vars(args), **extra}
+    state = {"model": model.state_dict(), "step": step, "config": model.cfg, "args": vars(args),
+             "lr_origin": getattr(args, "lr_origin", 0), **extra}
     if not slim:  # what --resume needs beyond the weights
         state.update(opt=opt.state_dict(), rng=random.getstate(), torch_rng=torch.get_rng_state())
     torch.save(slim_state(state) if slim else state, tmp)
@@ -301,8 +309,12 @@ def main(argv=None):
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, best = 0, float("inf")
     rewarm = 0
+    args.lr_origin = 0
     if state:
         step, best = state["step"], state.get("best_cer", float("inf"))
+        resumed = args.resume and os.path.exists(last)
+        # A resumed run keeps its schedule; --init starts a new one at the checkpoint's step.
+        args.lr_origin = state.get("lr_origin", 0) if resumed else step
         if "opt" in state:
             opt.load_state_dict(state["opt"])
             random.setstate(state["rng"])
@@ -315,6 +327,10 @@ def main(argv=None):
     if world > 1:
         objective = torch.nn.parallel.DistributedDataParallel(objective)
     if rank == 0:
+        print(f"learning rate: warm-up to --lr {args.lr:.2e} over steps {args.lr_origin}-{args.lr_origin + args.warmup}, "
+              f"then 1/sqrt decay (floor {0.05 * args.lr:.2e})"
+              + (f", cosine to {args.lr_final:.2e} over steps {args.anneal[0]}-{args.anneal[1]}" if args.anneal else "")
+              + f"; at step {step}: {lr_at(step, args):.2e}", flush=True)
         print(f"model: {model.num_parameters()} parameters, {model.macs_per_second() / 1e6:.1f} M MAC per second of audio", flush=True)
 
     stop = {"now": False}
