@@ -21,7 +21,9 @@ Per clip, in this order (each step random, parameters returned for the manifest)
      noise, or babble (3-7 other TTS clips of the same shard summed);
   5. channel: telephone band (300-3400 Hz, optionally 8-bit mu-law), cheap
      microphone (random high-pass 80-400 Hz, low-pass 3.5-7.5 kHz, +-6 dB
-     resonances), or an 8 kHz device (sharp 3.8 kHz low-pass);
+     resonances), or an 8 kHz device (sharp 3.8 kHz low-pass); then, with
+     ``narrow`` probability (off unless make_dataset.py --narrow-frac), an 11 kHz
+     source's band (sharp low-pass at 4.8-5.5 kHz);
   6. gain: speech level -42..-12 dBFS RMS, rare clipping, a faint noise floor
      (-95..-65 dBFS) so that digital silence stays rare, int16.
 
@@ -50,6 +52,10 @@ P = {
     "noise": 0.8, "snr_db": (0.0, 30.0),
     "noise_types": {"white": 0.12, "pink": 0.25, "brown": 0.13, "hum": 0.08, "babble": 0.3, "mix": 0.12},
     "band": 0.3, "band_types": {"telephone": 0.35, "mic": 0.45, "8k": 0.2},
+    # Off by default so that older sets regenerate unchanged (make_dataset.py --narrow-frac): the
+    # real recordings from 11 kHz games hold nothing above 5.5 kHz; without narrow-band synthetic
+    # and 16 kHz speech beside them, "no energy above 5.5 kHz" would come to mean "a real voice".
+    "narrow": 0.0, "narrow_hz": (4800.0, 5500.0),
     "level_dbfs": (-42.0, -12.0), "clip": 0.02,
     "lead_s": (0.05, 1.0), "trail_s": (0.05, 1.0), "abrupt": 0.2, "abrupt_lead_s": (0.0, 0.05),
     "floor_dbfs": (-95.0, -65.0), "digital_silence": 0.05,
@@ -384,6 +390,10 @@ def augment(x: np.ndarray, rng: np.random.Generator, pool: list, clean: bool = F
     if not clean and rng.random() < P["band"]:
         y, binfo = band_limit(y, rng, _pick(rng, P["band_types"]))
         info.update(binfo)
+    if not clean and P["narrow"] > 0 and rng.random() < P["narrow"]:  # no draw when off: old sets stay
+        hi = float(rng.uniform(*P["narrow_hz"]))
+        y = _fft_filter(y, lambda f: 1 - _smooth_step(f, hi, 40))
+        info["narrow_hz"] = round(hi)
     level = float(rng.uniform(*P["level_dbfs"]))
     info["level_dbfs"] = round(level, 1)
     return finish(y, rng, level, ref, info, allow_clip=not clean), info

@@ -43,9 +43,9 @@ SR = augment.SR
 SPLIT_ID = {"train": 0, "dev": 1, "test": 2}
 # Parameters that must match for a resumed run to extend the same data set.
 RESUME_KEYS = ("mode", "split", "seed", "shard_seconds", "dtype", "command_frac", "empty_frac", "manifest_sha",
-               "shard_utts", "augment_copies", "abrupt_frac", "engine_weights", "formant_frac")
+               "shard_utts", "augment_copies", "abrupt_frac", "engine_weights", "formant_frac", "narrow_frac")
 # Sets made before a key existed were made with its default.
-RESUME_DEFAULTS = {"abrupt_frac": 0.2, "engine_weights": None, "formant_frac": 0.0}
+RESUME_DEFAULTS = {"abrupt_frac": 0.2, "engine_weights": None, "formant_frac": 0.0, "narrow_frac": 0.0}
 
 
 def log(msg: str) -> None:
@@ -131,6 +131,7 @@ def synth_shard(job: tuple) -> dict:
     t0, c0 = time.time(), cpu_now()
     augment.P["abrupt"] = cfg["abrupt_frac"]
     augment.P["formant"] = cfg["formant_frac"]
+    augment.P["narrow"] = cfg.get("narrow_frac", 0.0)
     split, seed = cfg["split"], cfg["seed"]
     rng = random.Random(f"{seed}:{split}:{idx}")
     nrng = np.random.default_rng([seed, SPLIT_ID[split], idx])
@@ -237,7 +238,7 @@ def cmd_synthetic(a) -> None:
     cfg = {"mode": "synthetic", "split": a.split, "seed": a.seed, "shard_seconds": a.shard_seconds,
            "dtype": a.dtype, "command_frac": a.command_frac, "empty_frac": a.empty_frac, "hours": a.hours,
            "abrupt_frac": a.abrupt_frac, "engine_weights": a.engine_weights, "formant_frac": a.formant_frac,
-           "text_source": "templates (text.py) + Debian package 'fortunes' (/usr/share/games/fortunes)",
+           "narrow_frac": a.narrow_frac, "text_source": "templates (text.py) + Debian package 'fortunes' (/usr/share/games/fortunes)",
            "voices": len(voices.training_voices())}
     check_config(a.out, cfg, a.force)
     # Warm caches before forking workers (voice probing, sentence lists).
@@ -287,6 +288,7 @@ def byo_shard(job: tuple) -> dict:
     t0, c0 = time.time(), cpu_now()
     nrng = np.random.default_rng([cfg["seed"], 7, idx])
     augment.P["formant"] = cfg["formant_frac"]
+    augment.P["narrow"] = cfg.get("narrow_frac", 0.0)
     tmp = tempfile.mkdtemp(prefix=f"earshot-byo{idx:05d}-", dir=cfg.get("tmp"))
     try:
         wavs, records, texts = [], [], []
@@ -334,7 +336,7 @@ def cmd_manifest(a) -> None:
         sha = hashlib.sha256(f.read()).hexdigest()[:16]
     cfg = {"mode": "manifest", "manifest": os.path.abspath(a.manifest), "manifest_sha": sha, "seed": a.seed,
            "dtype": a.dtype, "shard_utts": a.shard_utts, "augment_copies": a.augment_copies,
-           "formant_frac": a.formant_frac}
+           "formant_frac": a.formant_frac, "narrow_frac": a.narrow_frac}
     check_config(a.out, cfg, a.force)
     groups = [items[i:i + a.shard_utts] for i in range(0, len(items), a.shard_utts)]
     pending = [i for i in range(len(groups)) if not os.path.exists(os.path.join(a.out, f"shard-{i:05d}.npz"))]
@@ -495,6 +497,9 @@ def main() -> None:
     ap.add_argument("--formant-frac", type=float, default=augment.P["formant"],
                     help="share of speech clips (or augmented copies) whose formants are moved, each region by its "
                          "own factor (augment.formant_warp; default 0: off)")
+    ap.add_argument("--narrow-frac", type=float, default=augment.P["narrow"],
+                    help="share of augmented clips low-passed at 4.8-5.5 kHz, the band of the 11 kHz real "
+                         "recordings (default 0: off)")
     ap.add_argument("--engine-weights", metavar="ENGINE=W,...",
                     help="share of clips per TTS engine, replacing those named in voices.ENGINE_WEIGHTS "
                          f"({', '.join(f'{k}={v}' for k, v in voices.ENGINE_WEIGHTS.items())}); "
@@ -512,6 +517,10 @@ def main() -> None:
         ap.error(f"--abrupt-frac must be within [0, 1], got {a.abrupt_frac}")
     if not 0.0 <= a.formant_frac <= 1.0:
         ap.error(f"--formant-frac must be within [0, 1], got {a.formant_frac}")
+    if not 0.0 <= a.narrow_frac <= 1.0:
+        ap.error(f"--narrow-frac must be within [0, 1], got {a.narrow_frac}")
+    if a.narrow_frac and (a.heldout or a.calib or a.xdev):
+        ap.error("--narrow-frac band-limits training audio; the held-out, calibration and xdev sets are made without it")
     if a.formant_frac and (a.heldout or a.calib or a.xdev):
         ap.error("--formant-frac warps training audio; the held-out, calibration and xdev sets are made without it")
     if a.engine_weights is not None:
