@@ -429,10 +429,10 @@ def pair(bundle: Bundle) -> tuple[list[tuple[str, str, str, str]], dict]:
             why["dialogue-shaped, no such line in any .DOG"] += 1
         elif re.match(r"^JOE\d{5}\.SB$", name):
             why["JOE-shaped, no such remark"] += 1
-        elif re.match(r"^[A-Z0-9_]{5}\d\d[0-9A-F]\.SB$", name):
+        elif re.match(r"^[A-Z0-9_]{5}\d\d[0-9A-F]\.SB$", name) and name[:5].rstrip("_") + ".CUT" in bundle.entries:
             why["cutscene-shaped, no speaking record"] += 1
         else:
-            why["other name"] += 1
+            why["other name (no .CUT, .DOG or remark makes it)"] += 1
     info["sb_entries"] = sum(1 for n in bundle.entries if n.endswith(".SB"))
     info["paired"] = len(paired)
     info["unpaired"] = dict(why)
