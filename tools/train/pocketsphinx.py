@@ -66,7 +66,7 @@ def decode(wavs: list[str], phrases: list[str] | None = None, jobs: int = 1) -> 
                     os.symlink(os.path.abspath(w), link)
                     f.write(f"u{k}_{i}\n")
             r = subprocess.run([BATCH, "-adcin", "yes", "-cepdir", tmp, "-cepext", ".wav", "-ctl", ctl, "-hyp", hyp,
-                                "-hmm", os.path.join(MODEL, "en-us"), "-dict", DICT, *search,
+                                "-hmm", os.path.join(MODEL, "en-us"), "-dict", DICT, "-dither", "yes", *search,
                                 "-logfn", os.path.join(tmp, f"log{k}")], capture_output=True, text=True)
             out = {}
             if os.path.exists(hyp):
