@@ -4,6 +4,7 @@ so the network alone is compared) and run by the C++ runtime over the calibratio
 
     /usr/bin/python3 tools/train/compare.py tools/train/checkpoints/en-small.pt runs/x/step-*.pt
     ... --manifest my_commands.jsonl --manifest my_noise.jsonl   # other sets (earshot eval manifests)
+    ... --real-dev .cache/real/split/dev.jsonl   # real held-out characters (real_split.py): phrase lists too
 
 The calibration set (`make_dataset.py --calib --out .cache/data/calib --seed 8`) is training voices
 reading dev-split text, never ked/kal. Where the unseen-speaker set exists (`make_dataset.py --xdev
@@ -13,6 +14,10 @@ greedy (`--beam 1`, what the firmware runs); a manifest whose references are all
 and noise) reports the share of clips that gave text instead. The training's dev CER is no
 substitute: in session 13 it improved while these WERs got worse in every condition
 (tools/train/checkpoints/README.md).
+
+--real-dev adds what decides since session 16: real speakers never trained on (real_split.py's
+dev characters), open WER at beam 8 without the LM and greedy, and eval_split.py's phrase lists
+(<= 200 phrases): sentence error of the best path without rejection and with the default one.
 """
 import argparse
 import json
@@ -24,6 +29,8 @@ from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import eval_heldout  # noqa: E402  (its earshot eval runner)
+import eval_split  # noqa: E402  (the real dev set's phrase lists)
+import realspeech  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,20 +60,33 @@ def main():
     ap.add_argument("--xdev", default=os.path.join(ROOT, ".cache/data/xdev"),
                     help="unseen-speaker set folder (make_dataset.py --xdev); used where it exists")
     ap.add_argument("--manifest", action="append",
-                    help="earshot eval manifest(s) to use instead of --calib's and --xdev's")
+                    help="earshot eval manifest(s) to use instead of --calib's and --xdev's ('--manifest none': "
+                         "only --real-dev)")
     ap.add_argument("--calib-data", default=os.path.join(ROOT, ".cache/data/dev"),
                     help="shard folder for export.py's activation calibration, as for shipping")
     ap.add_argument("--calib-utts", type=int, default=200)
     ap.add_argument("--beam", type=int, default=8, help="beam width compared beside greedy")
     ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
     ap.add_argument("--pack", default=None, help="earshot-pack binary (default: beside --earshot)")
+    ap.add_argument("--real-dev", help="real dev manifest (real_split.py): adds its open WER and phrase-list "
+                    "sentence error (eval_split.py)")
     ap.add_argument("--json", help="also write the figures here")
     a = ap.parse_args()
     a.pack = a.pack or os.path.join(os.path.dirname(a.earshot), "earshot-pack")
-    manifests = a.manifest or [os.path.join(a.calib, n + ".jsonl") for n in CALIB]
-    if not a.manifest and os.path.isdir(a.xdev):
-        manifests += [os.path.join(a.xdev, n) for n in sorted(os.listdir(a.xdev))
-                      if n.endswith(("_commands_clean.jsonl", "_commands_snr10.jsonl"))]
+    if a.manifest == ["none"]:
+        manifests = []
+    elif a.manifest:
+        manifests = list(a.manifest)
+    else:
+        manifests = [os.path.join(a.calib, n + ".jsonl") for n in CALIB]
+        if os.path.isdir(a.xdev):
+            manifests += [os.path.join(a.xdev, n) for n in sorted(os.listdir(a.xdev))
+                          if n.endswith(("_commands_clean.jsonl", "_commands_snr10.jsonl"))]
+    if a.real_dev:
+        manifests.append(a.real_dev)
+        real_rows = list(realspeech.iter_jsonl(a.real_dev))
+    if not manifests:
+        sys.exit("compare: nothing to compare on ('--manifest none' wants --real-dev)")
     for p in [a.earshot, a.pack] + manifests + a.checkpoints:
         if not os.path.exists(p):
             sys.exit(f"compare: {p} does not exist" + (" (make_dataset.py --calib makes the calibration set)"
@@ -89,6 +109,13 @@ def main():
                 for beam in (a.beam, 1):
                     v, unit = evaluate(a, image, m, beam)
                     row[f"{name} {'greedy' if beam == 1 else f'b{beam}'}{'' if unit == 'WER %' else ' text'}"] = round(v, 2)
+            if a.real_dev:
+                sa = SimpleNamespace(earshot=a.earshot, model=image, manifest=a.real_dev, list_size=200, peer=False,
+                                     calibrate=False, jobs=1)
+                sp = eval_split.run(sa, real_rows)
+                i = sp["in_list"]
+                row["real dev list err"] = round(100.0 * (1 - i["best_right"] / max(1, i["n"])), 2)
+                row["real dev list err (reject)"] = round(100.0 * (1 - i["right"] / max(1, i["n"])), 2)
             rows.append(row)
     cols = [k for k in rows[0] if k != "checkpoint"]
     print(f"WER % (b{a.beam}: beam {a.beam} without the LM; greedy: --beam 1); 'text': % of silence/noise clips that gave text")
