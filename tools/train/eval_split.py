@@ -16,6 +16,7 @@ read for the model card. Per set:
     none) and with the next list of its source, which does not hold its text (out-of-list: a
     false accept is any phrase given). With --peer, PocketSphinx decodes both with the same lists
     as JSGF (it has no rejection: every out-of-list result it gives is a false accept).
+  * --noise M: silence and noise clips decoded with the first list and open (none should give text).
   * --calibrate: the lowest threshold on the match score whose out-of-list false accepts stay
     at or under --max-fa (5 %), with the in-list sentence error it gives; run on dev only.
 """
@@ -118,6 +119,15 @@ def run(a, rows):
                     peer_out["accepted"] += sum(h != "" for h in ohyp)
             print(f"eval_split: list {k + 1}/{len(lists)} ({src}, {len(phrases)} phrases, {len(idx)} clips)",
                   file=sys.stderr, flush=True)
+            if a.noise and k == 0:  # silence and noise against the first list, and open vocabulary
+                nrows = list(realspeech.iter_jsonl(a.noise))
+                nbase = os.path.dirname(os.path.abspath(a.noise))
+                nfiles = [os.path.join(nbase, r["audio"]) for r in nrows]
+                nd = eval_heldout.transcribe(a.earshot, a.model, nfiles, ["--grammar", g])
+                no = eval_heldout.transcribe(a.earshot, a.model, nfiles)
+                out["noise"] = {"n": len(nfiles), "list_accepted": sum(not d.get("no_match") and d["text"] != ""
+                                                                        for d in nd),
+                                "open_with_text": sum(o["text"] != "" for o in no)}
     out["in_list"], out["out_of_list"] = inl, outl
     if a.peer:
         out["peer_in_list"], out["peer_out_of_list"] = peer_in, peer_out
@@ -157,6 +167,10 @@ def report(name, s):
     print(f"| phrase list, sentence error (no rejection) | {pct(i['n'] - i['best_right'], i['n'])} | - |")
     print(f"| out-of-list false accepts | {pct(o['accepted'], o['n'])} of {o['n']} | "
           f"{pct(pout['accepted'], pout['n']) if pout else '-'} |")
+    if s.get("noise"):
+        z = s["noise"]
+        print(f"| silence and noise clips with text: phrase list / open vocabulary | {pct(z['list_accepted'], z['n'])} / "
+              f"{pct(z['open_with_text'], z['n'])} of {z['n']} | - |")
     if s.get("calibration"):
         c = s["calibration"]
         print(f"calibration: threshold {c['threshold']:.3f} (reject_q15 {c['reject_q15']}): false accepts "
@@ -173,6 +187,8 @@ def main():
     ap.add_argument("--calibrate", action="store_true", help="threshold for --max-fa out-of-list accepts (dev only)")
     ap.add_argument("--max-fa", type=float, default=0.05)
     ap.add_argument("--jobs", type=int, default=1, help="PocketSphinx processes")
+    ap.add_argument("--noise", help="manifest of silence/noise-only clips (e.g. make_dataset.py --heldout's "
+                    "empty.jsonl): the share that gives text, with the first phrase list and open")
     ap.add_argument("--json")
     a = ap.parse_args()
     if not os.access(a.earshot, os.X_OK):
