@@ -4,16 +4,19 @@
     /usr/bin/python3 tools/train/eval_real.py [--set alsa|asterisk ...] [--model M] [--earshot BIN]
                                               [--details] [--json out.json]
 
-Every other accuracy figure here comes from synthetic voices. These recordings are people, on
-real microphones, and are never trained or tuned on (the project's rule for recordings shipped
-inside other software's packages): nothing may be chosen by them, not a checkpoint, not a
-threshold. They are reported beside the held-out table (models/README.md), that is all.
+These recordings are people, on real microphones. ALSA's is never trained or tuned on (the
+project's rule for recordings in packages that ../shared/notes/real-speech-in-debian.md does not
+list): nothing may be chosen by it, not a checkpoint, not a threshold; it is reported beside the
+real test characters (eval_split.py) in models/README.md, that is all. Asterisk's voice is in
+training since session 16 (real_asterisk.py, the same prompts at 16 kHz): its set here is the fit
+check on a training speaker, at the telephone band.
 
 Sets (what is installed is used; tools/setup installs both with EARSHOT_SETUP_TRAIN=1):
   * alsa: alsa-utils' /usr/share/sounds/alsa/*.wav, ALSA's speaker-test voice saying each
     channel ("front left", ...), one man, 48 kHz; and Noise.wav (noise only, reference empty).
   * asterisk: asterisk-core-sounds-en-wav, the telephone prompts of Asterisk (Allison Smith, a
-    professional voice, 8 kHz: telephone band), with asterisk-core-sounds-en's transcript list.
+    professional voice, 8 kHz: telephone band), with asterisk-core-sounds-en's transcript list;
+    the prompts themselves (at 16 kHz) are training data: a fit check, not a test.
     A transcript's [bracketed] notes are dropped; prompts that are only such notes (tones) and
     the silence/ files are non-speech with an empty reference; transcripts whose spoken form is unsure (symbols such as
     * # @, acronyms, mixed letters and digits) are left out; numbers are spelled as text.py does.
@@ -25,16 +28,15 @@ prompt with pauses past the endpoint (900 ms) is several utterances, so its resu
 phrases joined, and right only when they make up its whole reference.
 """
 import argparse
-import gzip
 import json
 import os
-import re
 import sys
 import tempfile
 from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import eval_heldout  # noqa: E402  (its earshot runners)
+import real_asterisk  # noqa: E402  (the prompt list's reading)
 import text  # noqa: E402  (the normaliser the training text went through)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,20 +59,14 @@ def asterisk_set():
     if not (os.path.isdir(ASTERISK) and os.path.exists(ASTERISK_TEXT)):
         return None
     pairs = []
-    with gzip.open(ASTERISK_TEXT, "rt", encoding="utf-8", errors="replace") as f:
-        for line in f:
-            name, sep, said = line.partition(":")
-            if not sep or line.startswith(";") or not os.path.exists(path := os.path.join(ASTERISK, name + ".wav")):
-                continue
-            said = re.sub(r"\[[^\]]*\]", " ", said).strip()
-            if not said or name.startswith("silence/"):  # "silence/8: Eight seconds of silence." is not said
-                pairs.append((path, ""))  # non-speech: tones, silence
-                continue
-            if re.search(r"[*#@$%&+=<>/\\|~^_\[\]]", said):
-                continue
-            ref = text.normalize(said)
-            if ref:
-                pairs.append((path, ref))
+    for name, said in real_asterisk.prompts(ASTERISK_TEXT):  # its filter: tones and silence "", unsure texts out
+        path = os.path.join(ASTERISK, name + ".wav")
+        if not os.path.exists(path):
+            continue
+        if not said:
+            pairs.append((path, ""))  # non-speech: tones, silence
+        elif ref := text.normalize(said):
+            pairs.append((path, ref))
     return pairs
 
 

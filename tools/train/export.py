@@ -98,13 +98,15 @@ def export_model(model, out_path, step=0, calibration=None):
     """Write `model` (an EarshotModel) to safetensors for earshot-pack."""
     tensors = {}
     for name, t in model.state_dict().items():
+        if name.startswith("phone_head."):  # training-only auxiliary head: the runtime has no use for it
+            continue
         a = t.detach().float().numpy()
         if not np.isfinite(a).all():
             raise SystemExit(f"export: {name} has NaN/Inf values; refusing to export")
         tensors[name] = a.astype(np.float32)
     meta = {
         "format": "earshot-checkpoint-v1",
-        "config": json.dumps(model.cfg),
+        "config": json.dumps({**model.cfg, "phone_layer": 0}),  # its head is not exported
         "vocab": json.dumps(VOCAB),
         "frontend": json.dumps(FRONTEND),
         "parameters": model.num_parameters(),

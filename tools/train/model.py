@@ -46,6 +46,9 @@ DEFAULT_CONFIG = dict(
     n_mels=40, stack=3, enc_hidden=192, enc_layers=3,
     dec_hidden=192, emb=32, att_half_window=8, max_advance=12.0,
     prime_ms=0,
+    # Auxiliary phone CTC head (train.py --phone-ctc) on the output of this encoder layer (1-based;
+    # 0: none). Training only: export.py leaves it out, the runtime never computes it.
+    phone_layer=0,
 )
 # The front-end's floor (lib/frontend/config.h floor_db_q8 = -40 dB): digital silence.
 FLOOR_DB = -40.0
@@ -85,6 +88,8 @@ class Encoder(nn.Module):
         self.lstms = nn.ModuleList(
             nn.LSTM(n_mels * stack if i == 0 else hidden, hidden, batch_first=True) for i in range(layers))
         self.qat = None  # {"input_absmax": ...} turns on quantization-aware arithmetic
+        self.tap_layer = 0  # 1-based layer whose output forward() keeps in self.tapped (0: none)
+        self.tapped = None
 
     def forward(self, x, lengths):
         b, t, d = x.shape
@@ -98,6 +103,8 @@ class Encoder(nn.Module):
                 x = self._qat_layer(lstm, x, 128 * s_in if layer == 0 else 1.0)
             else:
                 x, _ = lstm(x)
+            if layer + 1 == self.tap_layer:
+                self.tapped = x
         return x, torch.div(lengths, self.stack, rounding_mode="floor")
 
     @staticmethod
@@ -221,6 +228,12 @@ class EarshotModel(nn.Module):
         self.register_buffer("feat_std", torch.ones(c["n_mels"]))
         self.encoder = Encoder(c["n_mels"], c["stack"], c["enc_hidden"], c["enc_layers"])
         self.ctc_head = nn.Linear(c["enc_hidden"], len(VOCAB))
+        if c["phone_layer"]:
+            if not 1 <= c["phone_layer"] <= c["enc_layers"]:
+                raise ValueError(f"phone_layer {c['phone_layer']} outside the encoder's 1..{c['enc_layers']} layers")
+            import phones
+            self.phone_head = nn.Linear(c["enc_hidden"], len(phones.PHONES))
+            self.encoder.tap_layer = c["phone_layer"]
         self.decoder = LocalAttentionDecoder(len(VOCAB), c["emb"], c["dec_hidden"], c["enc_hidden"],
                                              c["att_half_window"], c["max_advance"])
         self.set_qat(c.get("qat"))
@@ -260,14 +273,23 @@ class EarshotModel(nn.Module):
         p = n * self.cfg["stack"]  # feature frames
         silence = ((FLOOR_DB - self.feat_mean) / self.feat_std).to(x.dtype)
         enc, enc_len = self.encoder(torch.cat([silence.expand(x.shape[0], p, -1), x], 1), lengths + p)
+        if self.encoder.tapped is not None:
+            self.encoder.tapped = self.encoder.tapped[:, n:]
         return enc[:, n:], enc_len - n
+
+    def phone_logits(self):
+        """The phone head on the tapped layer of the last run_encoder() call (None without a head)."""
+        if not self.cfg["phone_layer"] or self.encoder.tapped is None:
+            return None
+        return self.phone_head(self.encoder.tapped)
 
     def encode(self, feats_q8, lengths):
         enc, enc_len = self.run_encoder(self.normalise(feats_q8), lengths)
         return enc, enc_len, self.ctc_logits(enc)
 
     def num_parameters(self):
-        return sum(p.numel() for p in self.parameters())
+        """Parameters of the network the runtime executes (a training-only phone head excluded)."""
+        return sum(p.numel() for n, p in self.named_parameters() if not n.startswith("phone_head."))
 
     def macs_per_second(self):
         """Multiply-accumulates per second of audio (encoder at 100/stack frames/s, decoder at

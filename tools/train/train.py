@@ -69,6 +69,11 @@ def parse_args(argv=None):
                         "(a function of the step, so a resumed run follows the same curve)")
     p.add_argument("--lr-final", type=float, default=1e-4, help="learning rate at the end of --anneal")
     p.add_argument("--ctc-weight", type=float, default=0.5)
+    p.add_argument("--phone-ctc", type=int, metavar="LAYER",
+                   help="auxiliary phone CTC head (phones.py: espeak-ng's pronunciations) on the output of encoder "
+                        "layer LAYER (1-based; 0 = none; default: the checkpoint's, else none). Training only: "
+                        "the head is not exported")
+    p.add_argument("--phone-weight", type=float, default=0.3, help="weight of the phone CTC loss")
     p.add_argument("--centre-jitter", type=float, default=0.0, metavar="FRAMES",
                    help="Gaussian jitter (std, encoder frames) of the teacher-forced window centres, "
                         "so the decoder learns to read, and steer back from, off-centre windows")
@@ -110,6 +115,9 @@ def spec_augment(x, rng, n_freq=2, f_width=6, n_time=2, t_width=20):
     return x
 
 
+LEXICON = None  # phones.Lexicon of the run's texts, when the model has a phone head
+
+
 def make_batch(items, model, rng, augment):
     lens = torch.tensor([len(f) for f, _ in items])
     tmax = int(lens.max())
@@ -126,7 +134,14 @@ def make_batch(items, model, rng, augment):
     tgt = torch.zeros(len(items), lmax, dtype=torch.long)
     for i, s in enumerate(ids):
         tgt[i, : len(s)] = torch.tensor(s, dtype=torch.long)
-    return x, lens, tgt, tl
+    if not (model.cfg.get("phone_layer") and LEXICON):
+        return x, lens, tgt, tl, None, None
+    pids = [LEXICON.phone_ids(t) for _, t in items]
+    ptl = torch.tensor([len(s) for s in pids])
+    ptgt = torch.zeros(len(items), max(1, int(ptl.max())), dtype=torch.long)
+    for i, s in enumerate(pids):
+        ptgt[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+    return x, lens, tgt, tl, ptgt, ptl
 
 
 def base_lr(step, args):
@@ -162,16 +177,24 @@ class JointLoss(torch.nn.Module):
         self.model = model
         self.centre_jitter = centre_jitter
 
-    def forward(self, x, lens, tgt, tl, step):
-        return losses(self.model, x, lens, tgt, tl, step, self.centre_jitter)
+    def forward(self, x, lens, tgt, tl, step, ptgt=None, ptl=None):
+        return losses(self.model, x, lens, tgt, tl, step, self.centre_jitter, ptgt, ptl)
 
 
-def losses(model, x, lens, tgt, tl, step, centre_jitter=0.0):
+def losses(model, x, lens, tgt, tl, step, centre_jitter=0.0, ptgt=None, ptl=None):
+    """(character CTC, attention CE, advance, phone CTC) per target character; the phone loss is 0
+    without a phone head or targets."""
     enc, enc_len = model.run_encoder(x, lens)
     enc_len = enc_len.clamp(min=1)
     ctc_logits = model.ctc_logits(enc)
     logp = F.log_softmax(ctc_logits, -1)
     ctc = F.ctc_loss(logp.transpose(0, 1), tgt, enc_len, tl, blank=BLANK, reduction="sum", zero_infinity=True)
+    ph = enc.new_zeros(())
+    plog = model.phone_logits()
+    if plog is not None and ptgt is not None:
+        # Utterances with no phones (silence clips) still teach blank, as the character head's do.
+        ph = F.ctc_loss(F.log_softmax(plog, -1).transpose(0, 1), ptgt, enc_len, ptl, blank=0, reduction="sum",
+                        zero_infinity=True)
     b, lmax = tgt.shape
     # Window centres: CTC forced alignment once CTC has learnt something, before that a
     # uniform spread of the characters over the utterance.
@@ -204,7 +227,7 @@ def losses(model, x, lens, tgt, tl, step, centre_jitter=0.0):
     att = F.cross_entropy(logits[mask], tout[mask], reduction="sum", label_smoothing=0.1)
     adv = F.smooth_l1_loss(pred[mask], centres_full[mask], reduction="sum")
     n = mask.sum()
-    return ctc / n, att / n, adv / n
+    return ctc / n, att / n, adv / n, ph / n
 
 
 @torch.no_grad()
@@ -271,15 +294,29 @@ def main(argv=None):
     dev = D.load_split(args.dev) if args.dev else []
     if rank == 0:
         print(f"train: {len(train)} utterances, {sum(len(f) for f, _ in train) / 360000:.2f} h; dev: {len(dev)}", flush=True)
+    global LEXICON
     cfg = dict(enc_hidden=64, enc_layers=1, dec_hidden=64, emb=16) if args.tiny else {}
-    model = EarshotModel(**cfg)
     last = os.path.join(args.out, "last.pt")
     state = torch.load(last, map_location="cpu") if args.resume and os.path.exists(last) else None
     if state is None and args.init:
         state = torch.load(args.init, map_location="cpu")
     if state:
-        model = EarshotModel(**state["config"])
-        model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+        cfg = dict(state["config"])
+    if args.phone_ctc is not None:
+        cfg["phone_layer"] = args.phone_ctc
+    try:
+        model = EarshotModel(**cfg)
+    except ValueError as e:
+        sys.exit(f"train: {e}")
+    if state:
+        weights = {k: v.float() for k, v in state["model"].items()}
+        if not model.cfg["phone_layer"]:
+            weights = {k: v for k, v in weights.items() if not k.startswith("phone_head.")}  # --phone-ctc 0 drops it
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+        if unexpected or any(not k.startswith("phone_head.") for k in missing):
+            sys.exit(f"train: checkpoint and model differ: missing {missing}, unexpected {unexpected}")
+        if missing and rank == 0:
+            print(f"phone head: new on encoder layer {model.cfg['phone_layer']} (the checkpoint has none)", flush=True)
     else:
         mean, std = D.feature_stats(train)
         model.feat_mean.copy_(torch.from_numpy(mean))
@@ -295,6 +332,12 @@ def main(argv=None):
         if rank == 0 and k in was and was[k] != getattr(args, k):
             print(f"note: --{k.replace('_', '-')} {getattr(args, k)} (the checkpoint was trained with {was[k]})",
                   flush=True)
+    if model.cfg["phone_layer"]:
+        import phones
+        LEXICON = phones.Lexicon(t for _, t in train)
+        if rank == 0:
+            print(f"phone head: encoder layer {model.cfg['phone_layer']}, {len(phones.PHONES) - 1} phones, "
+                  f"{len(LEXICON.ids)} words pronounced by espeak-ng, loss weight {args.phone_weight}", flush=True)
     if rank == 0 and model.prime_frames():
         print(f"primed: {model.prime_frames()} encoder frames of silence before every input", flush=True)
     if args.qat and not model.cfg.get("qat"):
@@ -316,6 +359,9 @@ def main(argv=None):
         # A resumed run keeps its schedule; --init starts a new one at the checkpoint's step.
         args.lr_origin = state.get("lr_origin", 0) if resumed else step
         if "opt" in state:
+            if len(state["opt"]["param_groups"][0]["params"]) != len(list(model.parameters())):
+                sys.exit("train: --resume with a phone head added or removed: the optimiser state does not fit; "
+                         "start a new run folder with --init from a slim copy (slim.py)")
             opt.load_state_dict(state["opt"])
             random.setstate(state["rng"])
             torch.set_rng_state(state["torch_rng"])
@@ -344,21 +390,23 @@ def main(argv=None):
     avg = None
     while step < args.steps and not stop["now"]:
         items = next(batches)
-        x, lens, tgt, tl = make_batch(items, model, rng, augment=True)
+        x, lens, tgt, tl, ptgt, ptl = make_batch(items, model, rng, augment=True)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args) * (min(1.0, (step - start_step + 1) / rewarm) if rewarm else 1.0)
-        l_ctc, l_att, l_adv = objective(x.to(device), lens.to(device), tgt.to(device), tl.to(device), step)
-        loss = args.ctc_weight * l_ctc + (1 - args.ctc_weight) * l_att + 0.1 * l_adv
+        pt = (ptgt.to(device), ptl.to(device)) if ptgt is not None else (None, None)
+        l_ctc, l_att, l_adv, l_ph = objective(x.to(device), lens.to(device), tgt.to(device), tl.to(device), step, *pt)
+        loss = args.ctc_weight * l_ctc + (1 - args.ctc_weight) * l_att + 0.1 * l_adv + args.phone_weight * l_ph
         opt.zero_grad()
         loss.backward()  # under DDP this also averages the gradients across ranks
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
         step += 1
-        cur = [float(l_ctc), float(l_att), float(l_adv)]
+        cur = [float(l_ctc), float(l_att), float(l_adv), float(l_ph)]
         avg = cur if avg is None else [0.98 * a + 0.02 * c for a, c in zip(avg, cur)]
         if rank == 0 and step % 50 == 0:
             el = time.time() - t0
-            print(f"step {step} ctc {avg[0]:.3f} att {avg[1]:.3f} adv {avg[2]:.2f} lr {lr_at(step, args):.2e} "
+            ph = f" phone {avg[3]:.3f}" if model.cfg["phone_layer"] else ""
+            print(f"step {step} ctc {avg[0]:.3f} att {avg[1]:.3f} adv {avg[2]:.2f}{ph} lr {lr_at(step, args):.2e} "
                   f"{el / 60:.1f} min", flush=True)
         if rank == 0 and dev and step % args.eval_every == 0:
             c_ctc, c_att = evaluate(model, dev)
