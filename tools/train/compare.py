@@ -111,7 +111,7 @@ def main():
                     row[f"{name} {'greedy' if beam == 1 else f'b{beam}'}{'' if unit == 'WER %' else ' text'}"] = round(v, 2)
             if a.real_dev:
                 sa = SimpleNamespace(earshot=a.earshot, model=image, manifest=a.real_dev, list_size=200, peer=False,
-                                     calibrate=False, jobs=1, noise=None)
+                                     calibrate=False, jobs=1, noise=None, beam_args=[])
                 sp = eval_split.run(sa, real_rows)
                 i = sp["in_list"]
                 row["real dev list err"] = round(100.0 * (1 - i["best_right"] / max(1, i["n"])), 2)

@@ -18,7 +18,9 @@ read for the model card. Per set:
     as JSGF (it has no rejection: every out-of-list result it gives is a false accept).
   * --noise M: silence and noise clips decoded with the first list and open (none should give text).
   * --calibrate: the lowest threshold on the match score whose out-of-list false accepts stay
-    at or under --max-fa (5 %), with the in-list sentence error it gives; run on dev only.
+    at or under --max-fa (5 %), with the in-list sentence error it gives; and the same for the
+    ratio of the match score to the unconstrained decoding's confidence, to show which score
+    separates better. Run on dev only.
 """
 import argparse
 import hashlib
@@ -79,15 +81,19 @@ def run(a, rows):
     outl = {"n": 0, "accepted": 0}
     peer_in = {"n": 0, "right": 0}
     peer_out = {"n": 0, "accepted": 0}
-    scores_in, scores_out = [], []  # (match, right) for calibration
+    scores_in, scores_out = [], []  # (match, right) / match, for calibration
+    ratio_in, ratio_out = [], []  # the same with match / open-vocabulary confidence
+    conf = {}
+    if a.calibrate:  # the unconstrained decoding's confidence per clip, for the ratio score
+        conf = {w: o.get("confidence") or 0.0 for w, o in zip(wav, eval_heldout.transcribe(a.earshot, a.model, wav))}
     with tempfile.TemporaryDirectory(prefix="earshot-split-") as tmp:
         for k, (src, phrases, idx) in enumerate(lists):
             g = os.path.join(tmp, f"list{k}.txt")
             with open(g, "w") as f:
                 f.write("\n".join(phrases) + "\n")
             files = [wav[i] for i in idx]
-            dflt = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", g])
-            best = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", g, "--reject", "0"])
+            dflt = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", g, *a.beam_args])
+            best = eval_heldout.transcribe(a.earshot, a.model, files, ["--grammar", g, "--reject", "0", *a.beam_args])
             for i, d, b in zip(idx, dflt, best):
                 ref = rows[i]["text"]
                 inl["n"] += 1
@@ -99,16 +105,19 @@ def run(a, rows):
                     inl["wrong"] += 1
                 inl["best_right"] += b["text"] == ref
                 scores_in.append((b.get("match") or 0.0, b["text"] == ref))
+                if conf:
+                    ratio_in.append((ratio(b.get("match"), conf[wav[i]]), b["text"] == ref))
             j = outside_of(lists, k)
             if j is not None:
                 oidx = [i for i in lists[j][2] if rows[i]["text"] not in set(phrases)]
                 ofiles = [wav[i] for i in oidx]
-                od = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g])
-                ob = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g, "--reject", "0"])
+                od = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g, *a.beam_args])
+                ob = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g, "--reject", "0", *a.beam_args])
                 outl["n"] += len(oidx)
                 outl["accepted"] += sum(not d.get("no_match") and d["text"] != "" for d in od)
-                scores_out += [b.get("match") or 0.0 for b in ob if b["text"]]
-                scores_out += [0.0 for b in ob if not b["text"]]
+                scores_out += [(b.get("match") or 0.0) if b["text"] else 0.0 for b in ob]
+                if conf:
+                    ratio_out += [ratio(b.get("match"), conf[w]) if b["text"] else 0.0 for w, b in zip(ofiles, ob)]
             if a.peer:
                 hyp = ps.decode(files, phrases, a.jobs)
                 peer_in["n"] += len(files)
@@ -123,7 +132,7 @@ def run(a, rows):
                 nrows = list(realspeech.iter_jsonl(a.noise))
                 nbase = os.path.dirname(os.path.abspath(a.noise))
                 nfiles = [os.path.join(nbase, r["audio"]) for r in nrows]
-                nd = eval_heldout.transcribe(a.earshot, a.model, nfiles, ["--grammar", g])
+                nd = eval_heldout.transcribe(a.earshot, a.model, nfiles, ["--grammar", g, *a.beam_args])
                 no = eval_heldout.transcribe(a.earshot, a.model, nfiles)
                 out["noise"] = {"n": len(nfiles), "list_accepted": sum(not d.get("no_match") and d["text"] != ""
                                                                         for d in nd),
@@ -133,7 +142,14 @@ def run(a, rows):
         out["peer_in_list"], out["peer_out_of_list"] = peer_in, peer_out
     if a.calibrate:
         out["calibration"] = calibrate(scores_in, scores_out, a.max_fa)
+        out["calibration_ratio"] = calibrate(ratio_in, ratio_out, a.max_fa)
     return out
+
+
+def ratio(match, open_conf):
+    """The list's match score over the unconstrained decoding's confidence (capped at 1): does the
+    list explain the audio as well as free decoding does?"""
+    return min(1.0, (match or 0.0) / max(open_conf, 1e-3))
 
 
 def calibrate(scores_in, scores_out, max_fa):
@@ -175,6 +191,10 @@ def report(name, s):
         c = s["calibration"]
         print(f"calibration: threshold {c['threshold']:.3f} (reject_q15 {c['reject_q15']}): false accepts "
               f"{100 * c['false_accepts']:.1f} %, in-list sentence error {100 * c['in_list_sentence_error']:.1f} %")
+    if s.get("calibration_ratio"):
+        c = s["calibration_ratio"]
+        print(f"  the ratio match / open confidence instead: threshold {c['threshold']:.3f}: false accepts "
+              f"{100 * c['false_accepts']:.1f} %, in-list sentence error {100 * c['in_list_sentence_error']:.1f} %")
 
 
 def main():
@@ -183,6 +203,8 @@ def main():
     ap.add_argument("--model", default=os.path.join(ROOT, "models/en-small.esm"))
     ap.add_argument("--earshot", default=os.path.join(ROOT, "build/host/bin/earshot"))
     ap.add_argument("--list-size", type=int, default=200)
+    ap.add_argument("--beam", type=int, help="beam width for the phrase lists (default: the CLI's, 16 with a "
+                    "grammar; 1 = greedy, as the firmware decodes, whose threshold is kDefaultRejectQ15)")
     ap.add_argument("--peer", action="store_true", help="PocketSphinx on the same clips and lists")
     ap.add_argument("--calibrate", action="store_true", help="threshold for --max-fa out-of-list accepts (dev only)")
     ap.add_argument("--max-fa", type=float, default=0.05)
@@ -193,6 +215,7 @@ def main():
     a = ap.parse_args()
     if not os.access(a.earshot, os.X_OK):
         sys.exit(f"eval_split: {a.earshot} is not an executable (cmake --build --preset host, or --earshot)")
+    a.beam_args = ["--beam", str(a.beam)] if a.beam else []
     rows = list(realspeech.iter_jsonl(a.manifest))
     if not rows:
         sys.exit(f"eval_split: {a.manifest} is empty")
