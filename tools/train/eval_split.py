@@ -187,14 +187,11 @@ def report(name, s):
         z = s["noise"]
         print(f"| silence and noise clips with text: phrase list / open vocabulary | {pct(z['list_accepted'], z['n'])} / "
               f"{pct(z['open_with_text'], z['n'])} of {z['n']} | - |")
-    if s.get("calibration"):
-        c = s["calibration"]
-        print(f"calibration: threshold {c['threshold']:.3f} (reject_q15 {c['reject_q15']}): false accepts "
-              f"{100 * c['false_accepts']:.1f} %, in-list sentence error {100 * c['in_list_sentence_error']:.1f} %")
-    if s.get("calibration_ratio"):
-        c = s["calibration_ratio"]
-        print(f"  the ratio match / open confidence instead: threshold {c['threshold']:.3f}: false accepts "
-              f"{100 * c['false_accepts']:.1f} %, in-list sentence error {100 * c['in_list_sentence_error']:.1f} %")
+    for key, what in (("calibration", "calibration: match score"), ("calibration_ratio", "  the ratio match / open confidence")):
+        c = s.get(key)
+        if c:
+            print(f"{what}: threshold {c['threshold']:.3f} (reject_q15 {c['reject_q15']}): false accepts "
+                  f"{100 * c['false_accepts']:.1f} %, in-list sentence error {100 * c['in_list_sentence_error']:.1f} %")
 
 
 def main():
