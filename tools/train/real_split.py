@@ -5,7 +5,8 @@
 
 Reads every converter's manifest in --real (real_<source>.py) and its label check
 (label_check.py, where one was run), and writes train.jsonl, dev.jsonl and test.jsonl whose audio
-paths point into --real. A speaker is a character (games) or a voice; whole speakers go to dev or
+paths point into --real, and fit.jsonl, an even sample of the training clips (the fit check:
+does the network learn the real speakers it trains on?). A speaker is a character (games) or a voice; whole speakers go to dev or
 test, so no speaker is in training and in either. Clips that label_check.py marked
 "contradicted" (the subtitle does not say what the clip says) are left out of all three; clips
 never checked, or unverified, are kept. Every other package's recordings (ALSA's speaker-test
@@ -49,6 +50,7 @@ def main():
     ap.add_argument("--real", default=".cache/real", help="folder of the converters' manifests")
     ap.add_argument("--out", default=".cache/real/split")
     ap.add_argument("--allow-missing", action="store_true", help="go on when a source was not converted")
+    ap.add_argument("--fit-sample", type=int, default=400, help="training clips in fit.jsonl (the fit check)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     sets = {k: [] for k in ("train", "dev", "test")}
@@ -75,7 +77,10 @@ def main():
                and not any(r["speaker"] == sp for v in sets.values() for r in v)]
     if missing:
         sys.exit(f"real_split: held-out speakers with no clips: {missing} (a converter's naming changed?)")
-    for name, rows in sets.items():
+    # The fit check: an even sample of the training clips themselves (clean), to see whether the
+    # network can learn the real speakers it is given at all (issue 26: earlier runs could not).
+    fit = sets["train"][:: max(1, len(sets["train"]) // a.fit_sample)][: a.fit_sample]
+    for name, rows in {**sets, "fit": fit}.items():
         with open(os.path.join(a.out, f"{name}.jsonl"), "w") as f:
             for r in rows:
                 f.write(json.dumps(r) + "\n")
