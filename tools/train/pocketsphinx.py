@@ -13,7 +13,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import sys
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import text as textmod  # noqa: E402
 
 MODEL = "/usr/share/pocketsphinx/model/en-us"
 DICT = os.path.join(MODEL, "cmudict-en-us.dict")
@@ -90,10 +94,4 @@ def decode(wavs: list[str], phrases: list[str] | None = None, jobs: int = 1) -> 
 
 def wer_counts(ref: str, hyp: str) -> tuple[int, int]:
     """(word edits, reference words)."""
-    r, h = ref.split(), hyp.split()
-    d = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(h) + 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
-    return d[len(h)], len(r)
+    return textmod.edit_distance(ref.split(), hyp.split())

@@ -220,6 +220,16 @@ def normalize(text: str) -> str | None:
     return out
 
 
+def edit_distance(ref, hyp) -> tuple[int, int]:
+    """(Levenshtein edits, len(ref)) between two sequences: characters of strings, or words of lists."""
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)], len(ref)
+
+
 # ----------------------------------------------------------------------------- splits
 
 

@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data as D  # noqa: E402
 from model import BLANK, EOS, EarshotModel, ctc_forced_alignment, decode_ids, encode_text  # noqa: E402
 from slim import slim_state  # noqa: E402
+import text as textmod  # noqa: E402
 
 
 def parse_anneal(text):
@@ -250,13 +251,7 @@ def greedy(model, feats, max_chars=200):
     return decode_ids(ctc_ids), decode_ids(out)
 
 
-def cer(ref, hyp):
-    d = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
-    return d[len(hyp)], len(ref)
+cer = textmod.edit_distance  # over characters
 
 
 def evaluate(model, dev, limit=300):
