@@ -109,7 +109,8 @@ def run(a, rows):
                     ratio_in.append((ratio(b.get("match"), conf[wav[i]]), b["text"] == ref))
             j = outside_of(lists, k)
             if j is not None:
-                oidx = [i for i in lists[j][2] if rows[i]["text"] not in set(phrases)]
+                listed = set(phrases)
+                oidx = [i for i in lists[j][2] if rows[i]["text"] not in listed]
                 ofiles = [wav[i] for i in oidx]
                 od = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g, *a.beam_args])
                 ob = eval_heldout.transcribe(a.earshot, a.model, ofiles, ["--grammar", g, "--reject", "0", *a.beam_args])

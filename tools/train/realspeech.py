@@ -95,9 +95,8 @@ _CONTRACTIONS = {w.replace("'", ""): w for w in (
                                                             "theyre": "they're", "thats": "that's",
                                                             "whats": "what's", "lets": "let's", "dont": "don't"}
 # Words that are also something else without the apostrophe stay as written.
-for _w in ("well", "were", "wed", "id", "ill", "its", "hell", "shell", "wont", "cant", "lets", "hes", "shes", "whos"):
+for _w in ("well", "were", "wed", "id", "ill", "its", "hell", "shell", "lets"):
     _CONTRACTIONS.pop(_w, None)
-_CONTRACTIONS.update({"cant": "can't", "wont": "won't", "hes": "he's", "shes": "she's", "whos": "who's"})
 
 
 def normalize(raw: str) -> str | None:
