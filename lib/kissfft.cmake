@@ -7,7 +7,7 @@
 if(NOT EXISTS "${KISSFFT_SOURCE_DIR}/kiss_fftr.c")
   message(FATAL_ERROR "KissFFT sources not found in ${KISSFFT_SOURCE_DIR}; run tools/setup first")
 endif()
-add_library(kissfft_i32 STATIC ${KISSFFT_SOURCE_DIR}/kiss_fft.c ${KISSFFT_SOURCE_DIR}/kiss_fftr.c)
+add_library(kissfft_i32 OBJECT ${KISSFFT_SOURCE_DIR}/kiss_fft.c ${KISSFFT_SOURCE_DIR}/kiss_fftr.c)
 target_compile_definitions(kissfft_i32 PUBLIC FIXED_POINT=32)
 target_include_directories(kissfft_i32 SYSTEM PUBLIC ${KISSFFT_SOURCE_DIR})
 target_compile_options(kissfft_i32 PRIVATE -w -include ${CMAKE_CURRENT_LIST_DIR}/frontend/kissfft_detmath.h)

@@ -1,5 +1,6 @@
-// Host-side audio loading: any file libsndfile reads (WAV, FLAC, OGG, AIFF, ...),
-// down-mixed to mono and resampled to 16 kHz with libsoxr, as int16.
+// A whole audio file in memory, for the commands that need all of it at once
+// (features, plot, eval's scoring, bench); built on libearshot-audio's block
+// reader (tools/audio, earshot_audio.h), which `earshot transcribe` uses directly.
 #pragma once
 #include <cstdint>
 #include <string>

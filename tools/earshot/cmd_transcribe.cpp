@@ -17,13 +17,15 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "earshot/audio_file.h"
+#include "earshot/earshot_audio.h"
 #include "recognize.h"
 
 namespace earshot::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr size_t kReadBlock = 16000;  // samples per read: 1 s, far below a file's length
 
 struct Options {
   ModelOptions model;
@@ -206,20 +208,28 @@ int run(Options o) {
   }
   std::set<std::string> written;
   for (const auto& path : files) {
-    LoadedAudio audio;
-    Error err;
     if (path == "-" && isatty(STDIN_FILENO)) {
       std::fprintf(stderr, "earshot transcribe: -: standard input is a terminal; pipe an audio file into it\n");
       status = kExitFailure;
       continue;
     }
-    if (load_audio(path, audio, err) != EARSHOT_OK) {
-      std::fprintf(stderr, "earshot transcribe: %s\n", err.message);
+    // Read in blocks (libearshot-audio): memory does not grow with the file's length.
+    earshot_audio* raw = nullptr;
+    if (earshot_audio_open(path.c_str(), info.sample_rate_hz, &raw) != EARSHOT_OK) {
+      std::fprintf(stderr, "earshot transcribe: %s\n", earshot_audio_last_error());
       status = kExitFailure;
       continue;
     }
+    std::unique_ptr<earshot_audio, void (*)(earshot_audio*)> audio(raw, earshot_audio_close);
+    std::vector<int16_t> block(kReadBlock);
+    const PcmSource next = [&](const int16_t*& pcm, size_t& n, std::string& e) {
+      pcm = block.data();
+      if (earshot_audio_read(audio.get(), block.data(), block.size(), &n) == EARSHOT_OK) return true;
+      e = earshot_audio_last_error();
+      return false;
+    };
     Transcript t;
-    if (!recognize(session, audio.samples, info.sample_rate_hz, t, why)) {
+    if (!recognize(session, next, info.sample_rate_hz, t, why)) {
       std::fprintf(stderr, "earshot transcribe: %s: %s\n", path.c_str(), why.c_str());
       status = kExitFailure;
       continue;

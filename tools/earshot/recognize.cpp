@@ -25,7 +25,8 @@ constexpr size_t kMaxImageBytes = size_t{1} << 30;
 
 // models/en-small.esm in the checkout this binary was built in: the first
 // ancestor of the executable's folder that has it (build/<preset>/bin/earshot
-// -> the repository root).
+// -> the repository root), or share/earshot/models/en-small.esm of the
+// prefix it was installed to.
 std::string find_default_model(std::string& looked) {
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -33,6 +34,8 @@ std::string find_default_model(std::string& looked) {
   for (auto d = exe.parent_path(); !d.empty(); d = d.parent_path()) {
     const auto cand = d / kDefaultModel;
     if (std::filesystem::exists(cand, ec)) return cand.string();
+    // An installed tree (cmake --install): P/bin/earshot and P/share/earshot/models/.
+    if (const auto inst = d / "share/earshot" / kDefaultModel; std::filesystem::exists(inst, ec)) return inst.string();
     if (looked.empty() && std::filesystem::exists(d / "models", ec)) looked = cand.string();
     if (d == d.root_path()) break;
   }
@@ -73,7 +76,7 @@ bool read_image(const std::string& path, std::unique_ptr<uint8_t[], void (*)(voi
 
 void add_model_options(CLI::App* sub, ModelOptions& o) {
   sub->add_option("-m,--model", o.model,
-                  "Model image (.esm); default $EARSHOT_MODEL, else models/en-small.esm of this checkout");
+                  "Model image (.esm); default $EARSHOT_MODEL, else models/en-small.esm of this checkout (installed: PREFIX/share/earshot/models/)");
   sub->add_option("--arena-kb", o.arena_kb,
                   "Simulate a board with this many KiB of recognizer arena (default: exactly what the model needs)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 22));
@@ -359,27 +362,50 @@ void append(Transcript& all, Transcript&& u) {
 }  // namespace
 
 bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why) {
+  bool given = false;
+  return recognize(
+      s,
+      [&](const int16_t*& block, size_t& n, std::string&) {
+        block = pcm.data();
+        n = given ? 0 : pcm.size();
+        given = true;
+        return true;
+      },
+      sample_rate, out, why);
+}
+
+bool recognize(Session& s, const PcmSource& next, uint32_t sample_rate, Transcript& out, std::string& why) {
   earshot_recognizer* rec = s.rec();
   const earshot_model_info& info = *s.info();
   earshot_status st = earshot_reset(rec);
   if (st != EARSHOT_OK) return why = api_error("earshot_reset", st), false;
   out = Transcript{};
-  size_t nbest_segments = 0;
+  size_t nbest_segments = 0, samples = 0;
   Transcript u;
-  const double t0 = now_seconds();
-  for (size_t off = 0; off < pcm.size();) {
-    size_t k = 0;
-    if ((st = earshot_push_some(rec, pcm.data() + off, pcm.size() - off, &k)) != EARSHOT_OK)
-      return why = api_error("earshot_push_some", st), false;
-    off += k;
-    if (!copy_result(rec, info, u, why)) return false;
-    if (!u.is_final) continue;  // all samples taken, the utterance goes on
-    nbest_segments += !u.nbest.empty();
-    append(out, std::move(u));
-    if ((st = earshot_next_utterance(rec)) != EARSHOT_OK) return why = api_error("earshot_next_utterance", st), false;
+  double compute = 0;
+  for (;;) {
+    const int16_t* pcm = nullptr;
+    size_t n = 0;
+    if (!next(pcm, n, why)) return false;
+    if (!n) break;
+    samples += n;
+    const double t0 = now_seconds();
+    for (size_t off = 0; off < n;) {
+      size_t k = 0;
+      if ((st = earshot_push_some(rec, pcm + off, n - off, &k)) != EARSHOT_OK)
+        return why = api_error("earshot_push_some", st), false;
+      off += k;
+      if (!copy_result(rec, info, u, why)) return false;
+      if (!u.is_final) continue;  // all samples taken, the utterance goes on
+      nbest_segments += !u.nbest.empty();
+      append(out, std::move(u));
+      if ((st = earshot_next_utterance(rec)) != EARSHOT_OK) return why = api_error("earshot_next_utterance", st), false;
+    }
+    compute += now_seconds() - t0;
   }
+  const double t0 = now_seconds();
   if ((st = earshot_finish(rec)) != EARSHOT_OK) return why = api_error("earshot_finish", st), false;
-  const double t1 = now_seconds();
+  compute += now_seconds() - t0;
   if (!copy_result(rec, info, u, why)) return false;
   nbest_segments += !u.nbest.empty();
   append(out, std::move(u));
@@ -405,8 +431,8 @@ bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate
       if (seg.confidence_q15 >= out.confidence_q15) out.score_q10 = seg.score_q10, out.confidence_q15 = seg.confidence_q15;
   out.no_match = any_rejected && !any_match;
   for (const auto& seg : out.segments) out.match_q15 = std::max(out.match_q15, seg.match_q15);
-  out.compute_s = t1 - t0;
-  out.audio_s = static_cast<double>(pcm.size()) / sample_rate;
+  out.compute_s = compute;
+  out.audio_s = static_cast<double>(samples) / sample_rate;
   return true;
 }
 

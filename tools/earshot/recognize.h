@@ -3,6 +3,7 @@
 // all through the public C API (earshot.h) — the device code path.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -158,6 +159,11 @@ inline constexpr const char* kNoMatch = "<no match>";
 // utterances (end-of-utterance detection), then finishes. False with `why` on
 // a C API failure.
 bool recognize(Session& s, const std::vector<int16_t>& pcm, uint32_t sample_rate, Transcript& out, std::string& why);
+// The same over blocks: `next` points `block` at the next `n` samples (n = 0: the
+// end; false with `why`: a read error). Memory stays that of one block, so a
+// two-hour file costs what a short one does (transcribe reads files this way).
+using PcmSource = std::function<bool(const int16_t*& block, size_t& n, std::string& why)>;
+bool recognize(Session& s, const PcmSource& next, uint32_t sample_rate, Transcript& out, std::string& why);
 
 // Seconds of token i: token_frames[i] * encoder_frame_samples / sample_rate.
 double token_time(const earshot_model_info& info, uint32_t frame);
