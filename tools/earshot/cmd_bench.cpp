@@ -22,11 +22,10 @@
 #include "kernel_bench.h"
 #include "kernels/isa.h"
 #include "kernels/quant.h"
+#include "model/arena.h"
 #include "model/encoder.h"
 #include "recognize.h"
-#if defined(EARSHOT_HAVE_XNNPACK)
-#include "kernels/xnnpack/xnn_backend.h"
-#endif
+#include "xnn_override.h"
 
 namespace earshot::cli {
 namespace {
@@ -63,110 +62,46 @@ struct E2eRow {
 };
 
 // The encoder stage (MODEL.md steps 1-3: input quantization, frame stacking,
-// the LSTM stack, the CTC head) over precomputed features, with our kernels at
-// one level or on the XNNPACK backend: the part of the pipeline XNNPACK can run
-// without a library change (the recognizer picks kernels by ISA level only).
-// With our kernels its CTC tokens must equal the recognizer's (checked by the
-// caller), so the loop cannot drift from the library's encoder unnoticed.
+// the LSTM stack, the CTC head) over precomputed features: the library's own
+// StreamingEncoder (priming included), in an arena of its own, with our kernels
+// at one level or with its matrix products on XNNPACK (the per-thread override
+// `--backend xnnpack` uses). With our kernels its CTC tokens must equal the
+// recognizer's (checked by the caller).
 class EncoderStage {
  public:
-  EncoderStage() = default;
-  EncoderStage(const EncoderStage&) = delete;
-  EncoderStage& operator=(const EncoderStage&) = delete;
-  ~EncoderStage() {
-#if defined(EARSHOT_HAVE_XNNPACK)
-    for (auto* l : xl_) kernels::xnn::lstm_destroy(l);
-    kernels::xnn::fc_destroy(xctc_);
-#endif
-  }
-
   bool init(const Model& m, bool xnn, Isa isa, std::string& why) {
     m_ = &m;
-    xnn_ = xnn;
     isa_ = isa;
-    const ModelHparams& hp = m.hparams();
-    const ModelTensors& t = m.tensors();
+    ArenaCarver measure;
+    enc_.layout(measure, m);
+    arena_.assign(measure.used() + kArenaAlign, 0);
+    ArenaCarver carve(arena_align(arena_.data()), measure.used());
+    enc_.layout(carve, m);
+    if (carve.overflow()) return why = "encoder stage: arena layout overflowed", false;
     scratch_.assign(StreamingEncoder::scratch_size(m) + 64, 0);
-#if defined(EARSHOT_HAVE_XNNPACK)
     if (xnn) {
-      Error err;
-      size_t need = kernels::xnn::fc_scratch_size(t.ctc, 1);
-      for (uint32_t l = 0; l < hp.enc_layers; ++l) {
-        kernels::xnn::Lstm* x = nullptr;
-        if (kernels::xnn::lstm_create(t.enc[l], &x, err) != EARSHOT_OK) return why = err.message, false;
-        xl_.push_back(x);
-        need = std::max(need, kernels::xnn::lstm_scratch_size(t.enc[l], 1));
-      }
-      if (kernels::xnn::fc_create(t.ctc, OutType::s16, &xctc_, err) != EARSHOT_OK) return why = err.message, false;
-      scratch_.assign(need + 64, 0);
+      xnn_ = std::make_unique<XnnOverride>();
+      if (!xnn_->install(why)) return false;
     }
-#else
-    if (xnn) return why = "XNNPACK is not built into this earshot", false;
-#endif
-    stacked_.assign(size_t{hp.stack} * hp.n_mels, 0);
-    h8_.assign(size_t{hp.enc_layers} * hp.enc_hidden, 0);
-    c16_.assign(h8_.size(), 0);
-    ctc_.assign(hp.vocab_size, 0);
     return true;
   }
 
-  // One utterance's features (frames x n_mels) from the start state; appends each frame's CTC token.
-  bool run(const std::vector<int16_t>& feats, std::vector<int32_t>& tokens, std::string& why) {
-    const ModelHparams& hp = m_->hparams();
-    const ModelTensors& t = m_->tensors();
-    const uint32_t M = hp.n_mels, H = hp.enc_hidden;
-    std::fill(h8_.begin(), h8_.end(), 0);
-    std::fill(c16_.begin(), c16_.end(), 0);
+  // One utterance's features (frames x n_mels) from the stream-start state; appends each frame's CTC token.
+  bool run(const std::vector<int16_t>& feats, std::vector<int32_t>& tokens, std::string&) {
+    const uint32_t M = m_->hparams().n_mels;
     void* scratch = kernels::align64(scratch_.data());
-    Error err;
-    uint32_t filled = 0;
-    for (size_t f = 0; f + M <= feats.size(); f += M) {
-      int8_t* x8 = stacked_.data() + size_t{filled} * M;
-      for (uint32_t k = 0; k < M; ++k)
-        x8[k] = kernels::requant_s8(int32_t{feats[f + k]} - t.input_mean_q8[k], t.input_mult[k], t.input_shift[k]);
-      if (++filled < hp.stack) continue;
-      filled = 0;
-      const int8_t* x = stacked_.data();
-      ptrdiff_t stride = static_cast<ptrdiff_t>(hp.stack * M);
-      for (uint32_t l = 0; l < hp.enc_layers; ++l) {
-        kernels::LstmStepArgs a;
-        a.x = x;
-        a.x_stride = stride;
-        a.h8_prev = a.h8 = h8_.data() + size_t{l} * H;
-        a.c16 = c16_.data() + size_t{l} * H;
-#if defined(EARSHOT_HAVE_XNNPACK)
-        if (xnn_ && kernels::xnn::lstm_run(xl_[l], a, scratch, err) != EARSHOT_OK) return why = err.message, false;
-#endif
-        if (!xnn_) kernels::lstm_step_with(isa_, t.enc[l], a, scratch);
-        x = a.h8;
-        stride = H;
-      }
-      kernels::S8GemmArgs g;
-      g.x[0] = x;
-      g.x_stride[0] = H;
-      g.out_type = OutType::s16;
-      g.y = ctc_.data();
-      g.y_stride = hp.vocab_size;
-#if defined(EARSHOT_HAVE_XNNPACK)
-      if (xnn_ && kernels::xnn::fc_run(xctc_, g, scratch, err) != EARSHOT_OK) return why = err.message, false;
-#endif
-      if (!xnn_) kernels::s8_gemm_with(isa_, t.ctc, g, scratch);
-      tokens.push_back(argmax_s16(ctc_.data(), static_cast<int32_t>(hp.vocab_size)));
-    }
+    enc_.reset();
+    for (size_t f = 0; f + M <= feats.size(); f += M)
+      if (enc_.push_features(feats.data() + f, isa_, scratch)) tokens.push_back(enc_.ctc_token());
     return true;
   }
 
  private:
   const Model* m_ = nullptr;
-  bool xnn_ = false;
   Isa isa_ = Isa::scalar;
-  std::vector<uint8_t> scratch_;
-  std::vector<int8_t> stacked_, h8_;
-  std::vector<int16_t> c16_, ctc_;
-#if defined(EARSHOT_HAVE_XNNPACK)
-  std::vector<kernels::xnn::Lstm*> xl_;
-  kernels::xnn::Fc* xctc_ = nullptr;
-#endif
+  StreamingEncoder enc_;
+  std::vector<uint8_t> arena_, scratch_;
+  std::unique_ptr<XnnOverride> xnn_;  // routes this thread's matrix products while the stage lives
 };
 
 // Each piece's features (the model's front-end) and the recognizer's CTC token per encoder frame.
