@@ -1,6 +1,7 @@
 # cmake --install build/<preset> --prefix P (README "Use it in your program"):
 #   lib/libearshot.a (self-contained), lib/libearshot.so (hosted Linux: the C API only),
 #   lib/libearshot-audio.so (hosted, where libsndfile and libsoxr are found),
+#   lib/libearshot-xnnpack.a (where libxnnpack-dev is found: the optional XNNPACK backend),
 #   include/earshot/earshot.h (+ earshot_audio.h), lib/cmake/earshot (find_package(earshot CONFIG)),
 #   lib/pkgconfig/earshot.pc (+ earshot-audio.pc), bin/earshot and bin/earshot-pack,
 #   share/earshot/models (the shipped model and its card), and the Python module.
@@ -26,6 +27,14 @@ if(TARGET earshot_audio_shared)
   install(FILES ${PROJECT_SOURCE_DIR}/tools/audio/include/earshot/earshot_audio.h
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/earshot)
   list(APPEND _components audio)
+endif()
+
+if(TARGET earshot_xnnpack)
+  # Static, with the static core: it reaches below the C API (the per-thread matrix override).
+  set_target_properties(earshot_xnnpack PROPERTIES EXPORT_NAME xnnpack OUTPUT_NAME earshot-xnnpack)
+  install(TARGETS earshot_xnnpack EXPORT earshotTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/lib/include/earshot/earshot_xnnpack.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/earshot)
+  list(APPEND _components xnnpack)
 endif()
 
 install(EXPORT earshotTargets NAMESPACE earshot:: DESTINATION ${_cmake_dir})

@@ -7,9 +7,13 @@
 #include <cstring>
 #include <new>
 
+#include "api/internal.h"
 #include "common/error.h"
 #include "model/model.h"
 #include "model/recognizer.h"
+
+#include <cstdarg>
+#include <cstdio>
 
 using earshot::Error;
 using earshot::Model;
@@ -22,9 +26,8 @@ struct earshot_model {
 static_assert(sizeof(earshot_model) + alignof(earshot_model) - 1 <= EARSHOT_MODEL_HANDLE_BYTES,
               "EARSHOT_MODEL_HANDLE_BYTES is a promise to callers with static buffers");
 
-// A recognizer handle is the Recognizer at the start of its arena.
-static Recognizer* rec_of(earshot_recognizer* r) { return reinterpret_cast<Recognizer*>(r); }
-static const Recognizer* rec_of(const earshot_recognizer* r) { return reinterpret_cast<const Recognizer*>(r); }
+static Recognizer* rec_of(earshot_recognizer* r) { return &earshot::recognizer_of(r); }
+static const Recognizer* rec_of(const earshot_recognizer* r) { return &earshot::recognizer_of(r); }
 
 namespace {
 
@@ -61,6 +64,16 @@ earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
 }
 
 }  // namespace
+
+earshot_status earshot::record_error(earshot_status status, const char* fmt, ...) {
+  Error e;
+  e.status = status;
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(e.message, sizeof e.message, fmt, ap);
+  va_end(ap);
+  return fail(e);
+}
 
 extern "C" {
 

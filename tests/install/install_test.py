@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--toolchain", default="")
     ap.add_argument("--firmware", action="store_true")
+    ap.add_argument("--cpu-flags", default="-mcpu=cortex-a7 -mfpu=neon-vfpv4 -mfloat-abi=hard",
+                    help="--firmware: the board's CPU flags (the toolchain file's EARSHOT_TARGET_CPU_FLAGS)")
     ap.add_argument("--emulator", nargs=argparse.REMAINDER, default=[])
     a = ap.parse_args()
     src = os.path.abspath(a.source_dir)
@@ -105,6 +107,20 @@ def main():
                                       os.path.join(src, "models/samples", wav)], env=env)
                 got = [re.sub(r"^[\d.]+ s: | \([\d.]+\)$", "", ln) for ln in p.stdout.splitlines()]
                 check(p.returncode == 0 and got == [text], f"example (CMake package) on {wav}: {got} == [{text!r}]")
+        # The optional XNNPACK backend (where libxnnpack-dev was found): not bit-exact, but the
+        # bundled sample's text holds.
+        if f"{libdir}/libearshot-xnnpack.a" in files:
+            check("include/earshot/earshot_xnnpack.h" in files, "earshot_xnnpack.h installed with the backend")
+            wav, text = SAMPLES[0]
+            exe = os.path.join(ex, "transcribe_xnnpack")
+            check(os.path.exists(exe), "tools/examples built transcribe_xnnpack (earshot::xnnpack found)")
+            if os.path.exists(exe):
+                p = run(a.emulator + [exe, model, os.path.join(src, "models/samples", wav)], env=env)
+                lines = p.stdout.splitlines()
+                check(p.returncode == 0 and len(lines) == 2 and lines[0] == text and int(lines[1].split()[0]) > 0,
+                      f"XNNPACK example on {wav}: {lines}")
+        else:
+            print("note: no XNNPACK backend in this build (libxnnpack-dev not found): its example is not built")
         if a.toolchain:
             return summary()
         # pkg-config alone.
@@ -163,7 +179,7 @@ def firmware(a, src, prefix, libdir):
     gcc = shutil.which("arm-none-eabi-gcc")
     check(gcc is not None, "arm-none-eabi-gcc found")
     out = os.path.join(prefix, "..", "fw.elf")
-    p = run([gcc, "-mcpu=cortex-a7", "-mfpu=neon-vfpv4", "-mfloat-abi=hard", "--specs=nosys.specs", "--specs=nano.specs",
+    p = run([gcc, *a.cpu_flags.split(), "--specs=nosys.specs", "--specs=nano.specs",
              "-I", os.path.join(prefix, "include"), ex, "-L", os.path.join(prefix, libdir), "-learshot", "-lstdc++",
              "-lm", "-o", out])
     check(p.returncode == 0, "a C program links against the installed libearshot.a with the board's compiler")

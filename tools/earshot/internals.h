@@ -1,13 +1,11 @@
 // What bench and plot reach below the C API: the host tool may use the
-// library's C++ internals for diagnostics (kernel shapes, decoder steps).
+// library's C++ internals for diagnostics (kernel shapes, decoder steps),
+// through the library's own internal header.
 #pragma once
-#include "earshot/earshot.h"
-#include "model/recognizer.h"
+#include "api/internal.h"
 
 namespace earshot::cli {
 
-// A C API recognizer handle is the Recognizer at the start of its arena
-// (lib/api/earshot.cpp, rec_of), so the handle of a Session is one.
-inline Recognizer& internal_recognizer(earshot_recognizer* r) { return *reinterpret_cast<Recognizer*>(r); }
+inline Recognizer& internal_recognizer(earshot_recognizer* r) { return recognizer_of(r); }
 
 }  // namespace earshot::cli

@@ -1,12 +1,9 @@
-#include "xnn_override.h"
+#include "kernels/xnnpack/xnn_override.h"
 
-#if defined(EARSHOT_HAVE_XNNPACK)
 #include "kernels/xnnpack/xnn_backend.h"
-#endif
 
-namespace earshot::cli {
+namespace earshot {
 
-#if defined(EARSHOT_HAVE_XNNPACK)
 namespace xnn = kernels::xnn;
 
 XnnOverride::~XnnOverride() {
@@ -74,16 +71,4 @@ bool XnnOverride::lstm(void* self, const kernels::LstmLayer& l, const kernels::L
   return true;
 }
 
-#else  // XNNPACK not built for this target
-
-XnnOverride::~XnnOverride() = default;
-bool XnnOverride::install(std::string& why) {
-  return why = "XNNPACK is not built into this earshot (libxnnpack-dev was not found when it was configured)", false;
-}
-bool XnnOverride::gemm(void*, const kernels::S8Matrix&, const kernels::S8GemmArgs&) { return false; }
-bool XnnOverride::lstm(void*, const kernels::LstmLayer&, const kernels::LstmStepArgs&) { return false; }
-void* XnnOverride::scratch(size_t) { return nullptr; }
-
-#endif
-
-}  // namespace earshot::cli
+}  // namespace earshot
