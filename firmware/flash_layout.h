@@ -11,6 +11,12 @@
 //   raspi2b  kernel7.img (loaded at 0x8000): firmware at 0, header at the
 //            next 4 KiB boundary after it (link.ld's __flash_header), model
 //            4 KiB after the header; the file ends with the model.
+//   mps2-an500, mps3-an547 (Cortex-M7, Cortex-M55): as virt (header at 0,
+//            firmware copy at 0x1000, model at the next 4 KiB boundary), but
+//            the file ends with the model; QEMU places it with
+//            -device loader,file=FLASH,addr=<kMps2An500FlashAddress |
+//            kMps3An547FlashAddress>,force-raw=on, the ELF runs from the
+//            boot memory (-kernel). boards/<board>/README.md.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -30,12 +36,14 @@ inline constexpr uint32_t kHeaderBytes = 64;
 // the 16 bytes the model reader needs.
 inline constexpr uint32_t kAlign = 4096;
 
-enum class Board : uint32_t { kVirt = 1, kRaspi2b = 2 };
+enum class Board : uint32_t { kVirt = 1, kRaspi2b = 2, kMps2An500 = 3, kMps3An547 = 4 };
 
 inline const char* board_name(uint32_t b) {
   switch (static_cast<Board>(b)) {
     case Board::kVirt: return "virt";
     case Board::kRaspi2b: return "raspi2b";
+    case Board::kMps2An500: return "mps2-an500";
+    case Board::kMps3An547: return "mps3-an547";
   }
   return "unknown";
 }
@@ -50,6 +58,17 @@ inline constexpr uint32_t kVirtFirmwareOffset = 0x1000;
 inline constexpr uint32_t kRaspi2bLoadAddress = 0x8000;
 inline constexpr uint32_t kRaspi2bRamAddress = 0x02000000;
 inline constexpr uint32_t kRaspi2bMaxFileBytes = kRaspi2bRamAddress - kRaspi2bLoadAddress;
+
+// mps2-an500: SSRAM1 (0x0000_0000, 4 MiB) stands for the flash; the firmware
+// runs from its first MiB, the flash file fills the other 3.
+inline constexpr uint32_t kMps2An500FlashAddress = 0x00100000;
+inline constexpr uint32_t kMps2An500FlashBytes = 3u << 20;
+// mps3-an547: the QSPI flash (8 MiB, read-only; QEMU 7.2 models it as ROM),
+// Secure alias 0x3800_0000 of 0x2800_0000. The firmware runs from the ITCM.
+inline constexpr uint32_t kMps3An547FlashAddress = 0x38000000;
+inline constexpr uint32_t kMps3An547FlashBytes = 8u << 20;
+// Both: firmware copy at kMFirmwareOffset, like virt.
+inline constexpr uint32_t kMFirmwareOffset = 0x1000;
 
 struct Header {
   uint8_t magic[8];         // kMagic
@@ -97,6 +116,16 @@ inline earshot_status plan(Board board, uint64_t fw_bytes, uint64_t model_bytes,
       p.firmware_offset = 0;
       p.header_offset = align_up(static_cast<uint32_t>(fw_bytes), kAlign);
       p.model_offset = p.header_offset + kAlign;
+      end = p.model_offset + model_bytes;
+      p.file_bytes = static_cast<uint32_t>(end);
+      break;
+    case Board::kMps2An500:
+    case Board::kMps3An547:
+      limit = board == Board::kMps2An500 ? kMps2An500FlashBytes : kMps3An547FlashBytes;
+      if (fw_bytes > limit) break;
+      p.header_offset = 0;
+      p.firmware_offset = kMFirmwareOffset;
+      p.model_offset = align_up(kMFirmwareOffset + static_cast<uint32_t>(fw_bytes), kAlign);
       end = p.model_offset + model_bytes;
       p.file_bytes = static_cast<uint32_t>(end);
       break;

@@ -3,7 +3,7 @@
 # expected exit status *and* say why on the console (a hang, a crash or a
 # silent wrong answer fails the test).
 #
-#   negative.sh CASE --host-bin DIR --build DIR [--board virt|raspi2b] [--cpu CPU]
+#   negative.sh CASE --host-bin DIR --build DIR [--board virt|raspi2b|mps2-an500|mps3-an547] [--cpu CPU]
 #
 #   corrupt-model    one byte of the model in the flash file flipped: the
 #                    model reader's CRC check reports it, exit 2; then a
@@ -62,7 +62,7 @@ flip_byte() {  # FILE OFFSET
 # 28 firmware_bytes, 36 model_offset. The header is at 0 (virt) or at the
 # 4 KiB boundary after the firmware (raspi2b; the firmware itself holds the
 # magic too, so searching for it would find the wrong one).
-if [[ $board == virt ]]; then
+if [[ $board != raspi2b ]]; then  # virt, mps2-an500, mps3-an547
   header_at=0
 else
   header_at=$((($(stat -c %s "$build/earshot-fw.bin") + 4095) / 4096 * 4096))
@@ -143,6 +143,8 @@ PY
   no-flash-header)
     if [[ $board == virt ]]; then
       truncate -s 64M "$work/flash.img"
+    elif [[ $board == mps* ]]; then
+      truncate -s 1M "$work/flash.img"
     else
       cp "$build/earshot-fw.bin" "$work/flash.img"
     fi
@@ -157,7 +159,7 @@ PY
     expect 2 '"error":"flash: firmware part CRC-32 mismatch \(header [0-9a-f]{8}, computed [0-9a-f]{8}\): the file is corrupt' -- \
       "${runfw[@]}" --flash "$work/flash.img" "$wav"
     ;;
-  stale-flash)  # virt only: raspi2b runs the file's firmware part itself
+  stale-flash)  # not raspi2b, which runs the file's firmware part itself
     cp "$build/earshot-fw.bin" "$work/other-fw.bin"
     flip_byte "$work/other-fw.bin" $(($(stat -c %s "$work/other-fw.bin") / 2))
     "$bin/earshot-pack" flash --board "$board" --firmware "$work/other-fw.bin" --model "$work/tiny.esm" -o "$work/flash.img" >/dev/null

@@ -4,7 +4,7 @@
 //   earshot-pack verify M.esm      full validation incl. the model schema; non-zero exit naming any defect
 //                [--reference F.npy]  ... and the C++ runtime = the Python integer reference on these features
 //   earshot-pack tables --json     the kernels' compile-time tables (for tools/train/intref.py)
-//   earshot-pack flash --firmware FW.bin --model M.esm -o FLASH [--board virt|raspi2b]
+//   earshot-pack flash --firmware FW.bin --model M.esm -o FLASH [--board virt|raspi2b|mps2-an500|mps3-an547]
 //                                  a board's flash file: firmware + model at the offsets of
 //                                  firmware/flash_layout.h (firmware/README.md "Flash layouts")
 #include <CLI/CLI.hpp>
@@ -302,7 +302,10 @@ int tables_cmd() {
 int flash_cmd(const std::string& fw_path, const std::string& model_path, const std::string& out,
               const std::string& board_name) {
   namespace fl = earshot::flash;
-  const fl::Board board = board_name == "raspi2b" ? fl::Board::kRaspi2b : fl::Board::kVirt;
+  const fl::Board board = board_name == "raspi2b"      ? fl::Board::kRaspi2b
+                          : board_name == "mps2-an500" ? fl::Board::kMps2An500
+                          : board_name == "mps3-an547" ? fl::Board::kMps3An547
+                                                       : fl::Board::kVirt;
   auto fail = [&](const std::string& what) {
     std::fprintf(stderr, "earshot-pack flash: %s (no flash file written)\n", what.c_str());
     return 1;
@@ -361,14 +364,30 @@ int flash_cmd(const std::string& fw_path, const std::string& model_path, const s
     std::remove(tmp.c_str());
     return fail(out + ": " + ec.message());
   }
-  const uint32_t base = board == fl::Board::kVirt ? fl::kVirtFlashAddress : fl::kRaspi2bLoadAddress;
+  uint32_t base = fl::kVirtFlashAddress;
+  const char* how = " (QEMU: -drive if=pflash,format=raw,unit=1,readonly=on,file=...)";
+  char loader[96];
+  switch (board) {
+    case fl::Board::kRaspi2b:
+      base = fl::kRaspi2bLoadAddress;
+      how = " (kernel7.img: the Pi's boot loader loads it at 0x8000)";
+      break;
+    case fl::Board::kMps2An500:
+    case fl::Board::kMps3An547:
+      base = board == fl::Board::kMps2An500 ? fl::kMps2An500FlashAddress : fl::kMps3An547FlashAddress;
+      std::snprintf(loader, sizeof loader, " (QEMU: -device loader,file=...,addr=0x%08x,force-raw=on)",
+                    static_cast<unsigned>(base));
+      how = loader;
+      break;
+    default:
+      break;
+  }
   std::printf("%s: %s flash layout, %u bytes%s\n"
               "  header    @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x\n"
               "  firmware  @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x\n"
               "  model     @ 0x%08x (address 0x%08x), %u bytes, CRC-32 %08x, %u tensors\n",
               out.c_str(), fl::board_name(h.board), p.file_bytes,
-              board == fl::Board::kVirt ? " (QEMU: -drive if=pflash,format=raw,unit=1,readonly=on,file=...)"
-                                        : " (kernel7.img: the Pi's boot loader loads it at 0x8000)",
+              how,
               p.header_offset, base + p.header_offset, fl::kHeaderBytes, h.header_crc32, p.firmware_offset,
               base + p.firmware_offset, h.firmware_bytes, h.firmware_crc32, p.model_offset, base + p.model_offset,
               h.model_bytes, h.model_crc32, img.tensor_count());
@@ -408,7 +427,8 @@ int main(int argc, char** argv) {
   fl->add_option("--firmware", fw_file, "Raw firmware image (build/firmware-<board>/earshot-fw.bin)")->required();
   fl->add_option("--model", model_file, "Model image (.esm); fully verified first")->required();
   fl->add_option("-o,--output", out, "Flash file to write (virt: 64 MiB pflash bank; raspi2b: kernel7.img)")->required();
-  fl->add_option("--board", board, "virt (default) or raspi2b")->check(CLI::IsMember({"virt", "raspi2b"}));
+  fl->add_option("--board", board, "virt (default), raspi2b, mps2-an500 (Cortex-M7) or mps3-an547 (Cortex-M55)")
+      ->check(CLI::IsMember({"virt", "raspi2b", "mps2-an500", "mps3-an547"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,7 +24,11 @@ uint32_t call(uint32_t op, const void* block) {
   register const void* r1 asm("r1") = block;
   // lr: if the call becomes a real SVC exception it is taken in SVC mode,
   // which overwrites LR_svc.
-#if defined(__thumb__)
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+  // M profile (boards mps2-an500, mps3-an547): BKPT 0xAB; without a debugger
+  // or QEMU it is a HardFault (DEBUGEVT), which arch/armv7m/fault.cpp reports.
+  asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+#elif defined(__thumb__)
   asm volatile("svc 0xab" : "+r"(r0) : "r"(r1) : "memory", "lr");
 #else
   asm volatile("svc 0x123456" : "+r"(r0) : "r"(r1) : "memory", "lr");
