@@ -4,7 +4,7 @@
 // the figure DESIGN.md quotes), the project's XNNPACK backend (per-channel qc8,
 // kernels/xnnpack) and float (XNNPACK f32). Baselines return -1 where XNNPACK
 // is not built (have_xnnpack() false) or refuses the shape: never a made-up
-// number. Library earshot_benchkit (tests/bench/CMakeLists.txt).
+// number. Library earshot_benchkit (tools/CMakeLists.txt).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -2,7 +2,7 @@
 // (weights read from the image) — ours at every ISA level this CPU runs vs
 // XNNPACK qs8 vs float — then end-to-end real-time factor per ISA level and
 // backend, and the arena and model bytes. Table on a terminal, --json for
-// scripts. Timing and baselines: tests/bench/kernel_bench.h (bench-kernels
+// scripts. Timing and baselines: tools/benchkit/kernel_bench.h (bench-kernels
 // uses the same code on random weights).
 #include <algorithm>
 #include <cmath>
