@@ -409,14 +409,18 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   for (int32_t i = 0; i < B; ++i) {
     const int16_t* z = logits_ + size_t(i) * V;
     log_softmax_q10(z, V, lsm_);
+    // 5.3 at the end of input: a centre past the last frame that has already
+    // read kMaxCharsAtEnd characters there may only end (<eos>).
+    const bool must_end = (h.p[i] >> 8) > n - 1 &&
+                          chars_at_end(h.frames + size_t(i) * max_chars_, h.n[i], n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
     int32_t m = 0;
     if (!grammar_) {
       for (int32_t v = 0; v < V; ++v) allowed_val_[v] = lsm_[v], allowed_tok_[v] = v;
-      m = V;
+      m = must_end ? 1 : V;
     } else {
       if (h.g[i] == grammar_->start() || grammar_->accepting(h.g[i])) allowed_val_[m] = lsm_[0], allowed_tok_[m++] = 0;
       uint32_t ne = 0;
-      const GrammarEdge* e = grammar_->edges(h.g[i], &ne);
+      const GrammarEdge* e = must_end ? nullptr : grammar_->edges(h.g[i], &ne);
       for (uint32_t k = 0; k < ne; ++k) allowed_val_[m] = lsm_[e[k].token], allowed_tok_[m++] = e[k].token;
     }
     const int32_t k = std::min<int32_t>(static_cast<int32_t>(width_), m);
@@ -474,7 +478,8 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     if (lm_w_) nx.lm[j] = cand_lm_[c];
     const uint32_t len = nx.n[j];
     nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
-    nx.frames[size_t{j} * max_chars_ + len] = static_cast<uint32_t>(std::min<int64_t>(h.p[i] >> 8, UINT32_MAX));
+    nx.frames[size_t{j} * max_chars_ + len] =
+        static_cast<uint32_t>(std::min<int64_t>(std::min(h.p[i] >> 8, n - 1), UINT32_MAX));  // within the input
     nx.lp[size_t{j} * max_chars_ + len] = s - h.score[i];
     nx.n[j] = len + 1;
     nx.y[j] = static_cast<int32_t>(tok);

@@ -15,6 +15,12 @@ namespace earshot {
 
 using namespace kernels;
 
+uint32_t chars_at_end(const uint32_t* frames, uint32_t n_tokens, int64_t n_frames, uint32_t limit) {
+  uint32_t k = 0;
+  while (k < limit && k < n_tokens && int64_t{frames[n_tokens - 1 - k]} >= n_frames - 1) ++k;
+  return k;
+}
+
 uint32_t GreedyDecoder::ring_frames(const ModelHparams& hp) {
   // Window low ends c - W never decrease (p only grows). After each encoder
   // frame the decoder is idle, done, or waiting with N <= c + W, so when the
@@ -129,7 +135,10 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   const int64_t c = p_ >> 8, W = hp_->half_window;
   if (!ended && n <= c + W) return false;  // 5.3: wait for frame c + W
   // Window [max(0, c - W), min(N - 1, c + W)]; a centre beyond the end (only
-  // after the input ended) leaves the last frame alone.
+  // after the input ended: until then N > c + W) leaves the last frame alone,
+  // and once kMaxCharsAtEnd characters were read at the last frame (centre at
+  // or past it) the step's only token is <eos> (5.5).
+  const bool must_end = c > n - 1 && chars_at_end(frames_, n_tokens_, n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
   const int64_t last = std::min(n - 1, c + W);
   const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
   assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
@@ -164,7 +173,7 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   g.y = logits_;
   g.y_stride = V;
   s8_gemm_with(isa, t.dec_out, g, scratch);
-  const int32_t y = choose(V);
+  const int32_t y = must_end ? 0 : choose(V);
   int32_t lp = 0;
   {
     int32_t mx = 0;
@@ -177,14 +186,19 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
                                               static_cast<uint32_t>(ap.frames)});
   ++steps_;
   if (y == 0) {
-    if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) no_match_ = true;
+    if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) {
+      no_match_ = true;
+      // Ended by 5.3 inside a phrase, where the grammar allows no <eos>: no
+      // path ended, as in beam search (whose result then has score 0).
+      if (must_end) score_ = 0;
+    }
     phase_ = Phase::kDone;
     if (no_match_) text_[n_tokens_ = 0] = '\0';
     return false;
   }
   if (grammar_) gstate_ = grammar_->next(gstate_, static_cast<uint32_t>(y));
   tokens_[n_tokens_] = static_cast<uint8_t>(y);
-  frames_[n_tokens_] = static_cast<uint32_t>(std::min<int64_t>(c, UINT32_MAX));
+  frames_[n_tokens_] = static_cast<uint32_t>(std::min<int64_t>(std::min(c, n - 1), UINT32_MAX));  // within the input
   lp_[n_tokens_] = lp;
   text_[n_tokens_] = hp_->vocab_chars[y];
   text_[++n_tokens_] = '\0';

@@ -18,6 +18,16 @@
 
 namespace earshot {
 
+// MODEL.md step 5.3: once the input has ended, a window centre past the last
+// frame reads that frame alone; after this many characters read at the last
+// frame (centre at or past it), such a step's only token is <eos>. Legit
+// endings read up to 3 there (the model's centre runs ahead of the audio at
+// the end); a runaway would read on to max_chars.
+inline constexpr uint32_t kMaxCharsAtEnd = 3;
+// Trailing tokens (of n_tokens, frames as recorded: clamped to the input) at
+// the last frame of an input of n_frames, counted up to limit.
+uint32_t chars_at_end(const uint32_t* frames, uint32_t n_tokens, int64_t n_frames, uint32_t limit);
+
 // Optional observer of every decoder step (tests, parity dumps); called
 // synchronously from push/finish, on the caller's thread.
 struct DecoderStepInfo {

@@ -12,6 +12,7 @@ import argparse
 import random
 import struct
 import json
+import math
 import os
 import pty
 import re
@@ -1231,6 +1232,63 @@ def case_abrupt():
                   f"abrupt {beam}: {s} cut to its first sound starts with its first word: {t!r}")
         check(errs(got) <= errs(padded) + len(SAMPLES),
               f"abrupt {beam}: word errors {errs(got)} against {errs(padded)} padded ({got} vs {padded})")
+
+
+def case_runaway():
+    """Short tones are not speech and must not make the decoder spell on past the audio (issue 28, MODEL.md
+    step 5.3): a 0.2 s two-tone (sox's 0.1 s 440 Hz then 0.1 s 880 Hz, and a Python one that also ran away),
+    an Asterisk-like 0.25 s 1 kHz beep and DTMF-like dual tones, bare and padded with silence. With the shipped
+    model, greedy and beam search (with and without the LM): a short or empty text (at most 8 characters),
+    every token time and word end within the file. Before the end-of-input rule the two-tones gave 200
+    characters at times past the end of the file."""
+    m = shipped_model()
+
+    def tones(parts, amp=0.7, phase=0.0):
+        x = []
+        for dur, freqs in parts:
+            n = int(round(dur * 16000))
+            x += [int(round(amp * 32767 * sum(math.sin(2 * math.pi * f * i / 16000 + phase) for f in freqs) / len(freqs)))
+                  if freqs else 0 for i in range(n)]
+        return x
+
+    clips = {
+        "two-tone-cos": tones([(0.1, [440]), (0.1, [880])], amp=0.9, phase=math.pi / 2),
+        "two-tone": tones([(0.1, [440]), (0.1, [880])]),
+        "beep": tones([(0.25, [1000])]),
+        "beep-padded": tones([(0.5, []), (0.25, [1000]), (0.5, [])]),
+        "dtmf-1": tones([(0.25, [697, 1209])]),
+        "dtmf-hash": tones([(0.1, [941, 1477])]),
+        "dtmf-digits": tones([(0.1, [697, 1209]), (0.1, []), (0.1, [770, 1336]), (0.1, []), (0.1, [852, 1477])]),
+    }
+    files = []
+    for name, x in clips.items():
+        path = os.path.join(TMP, name + ".wav")
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+            w.writeframes(struct.pack(f"<{len(x)}h", *x))
+        files.append(path)
+    if shutil.which("sox"):  # the issue's own recipe
+        path = os.path.join(TMP, "sox-two-tone.wav")
+        subprocess.run(["sox", "-n", "-r", "16000", "-b", "16", "-c", "1", path, "synth", "0.1", "sine", "440", ":",
+                        "synth", "0.1", "sine", "880"], check=True)
+        files.append(path)
+    else:
+        print("note: sox not found, its two-tone is skipped (the Python ones still run)", file=sys.stderr)
+    durs = {}
+    for f in files:
+        with wave.open(f) as w:
+            durs[f] = w.getnframes() / w.getframerate()
+    for mode in (["--beam", "1"], ["--beam", "8", "--lm-weight", "0"], []):
+        rc, out, err = run(["transcribe", "--model", m, "--json"] + mode + files)
+        res = json_lines(out, f"tones {mode}")
+        check(rc == 0 and len(res) == len(files), f"tones {mode}: one result per file ({err.strip()[:200]})")
+        for f, o in zip(files, res):
+            d = durs[f]
+            times = o.get("token_times", []) + [x for wd in o.get("words", []) for x in (wd["start"], wd["end"])]
+            check(len(o["text"]) <= 8 and o["tokens"] <= 8,
+                  f"tones {mode}: {os.path.basename(f)} gives a short or empty text: {o['tokens']} tokens {o['text'][:60]!r}")
+            check(all(0 <= t <= d for t in times),
+                  f"tones {mode}: {os.path.basename(f)} ({d} s): token and word times within the file: {times[:10]}")
 
 
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}

@@ -11,6 +11,7 @@
 #include "kernels/quant.h"
 #include "kernels/s8-gemm/s8_gemm.h"
 #include "model/encoder.h"
+#include "model/greedy_decoder.h"
 
 #ifndef EARSHOT_GOLDEN_DIR
 #error "EARSHOT_GOLDEN_DIR must point at tests/golden"
@@ -271,6 +272,7 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
   const int64_t W = hp.half_window;
   int64_t p = std::max<int64_t>(0, tr.onset - hp.onset_back) * 256;
   int32_t y = 0;
+  uint32_t at_end = 0;  // characters read at or past the last frame
   std::vector<int8_t> ctx(H), dh(Hd), xin(E + H), q(H);
   std::vector<int16_t> dc(Hd), logits(V);
   for (uint32_t step = 0; step < limit; ++step) {
@@ -314,13 +316,15 @@ Trace offline_reference(const Model& m, const std::vector<int16_t>& feats, Isa i
     g.y = logits.data();
     g.y_stride = V;
     s8_gemm_with(isa, t.dec_out, g, scratch.data());
-    y = argmax_s16(logits.data(), V);
+    // 5.3/5.5: past the last frame with kMaxCharsAtEnd characters read there, only <eos>.
+    y = cc > int64_t(N) - 1 && at_end >= kMaxCharsAtEnd ? 0 : argmax_s16(logits.data(), V);
     tr.dec_logits.push_back(logits);
     tr.dec_tokens.push_back(y);
     tr.positions_q8.push_back(p);
     if (y == 0) break;
     tr.text += hp.vocab_chars[y];
-    tr.token_frames.push_back(static_cast<uint32_t>(cc));
+    tr.token_frames.push_back(static_cast<uint32_t>(std::min<int64_t>(cc, int64_t(N) - 1)));
+    if (cc >= int64_t(N) - 1) ++at_end;
   }
   return tr;
 }

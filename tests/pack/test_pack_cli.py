@@ -176,13 +176,18 @@ def body(a, tmp):
               and d["text"] == "".join(model_vocab()[t] for t in d["tokens"]))
         check(ok, f"{cfg}: dump has the agreed keys, {n_enc} CTC frames, onset {d['onset']}, "
               f"{len(d['dec_logits'])} decoder steps, text {d['text']!r}")
-        if d["onset"] is not None:
-            # Decoding stops at <eos> (argmax 0) or max_chars; every other step appended its argmax.
-            steps = [int(np.argmax(z)) for z in d["dec_logits"]]
-            check(steps[:len(d["tokens"])] == d["tokens"] and (len(steps) == len(d["tokens"]) or steps[-1] == 0),
-                  f"{cfg}: tokens are the decoder logits' argmax, ending in <eos>")
         im = intref.Model.load(esm)
-        again = intref.dump_dict(im.greedy(feats))
+        full = im.greedy(feats)
+        if d["onset"] is not None:
+            # Decoding stops at <eos> (argmax 0, or forced by the end-of-input rule of MODEL.md step 5.3
+            # after MAX_CHARS_AT_END characters read past the last frame) or max_chars; every other step
+            # appended its argmax.
+            steps = [int(np.argmax(z)) for z in d["dec_logits"]]
+            check(steps[:len(d["tokens"])] == d["tokens"]
+                  and (len(steps) == len(d["tokens"]) or steps[-1] == 0
+                       or (full["end_of_input"] and len(d["tokens"]) >= intref.MAX_CHARS_AT_END)),
+                  f"{cfg}: tokens are the decoder logits' argmax, ending in <eos>")
+        again = intref.dump_dict(full)
         check(again == d, f"{cfg}: the integer reference is deterministic (module == script)")
         float_vs_int(model, im, feats, cfg)
 

@@ -88,6 +88,9 @@ def load_tables(pack_bin=None):
 
 # lib/model/recognizer.h kDefaultEndpointMs
 DEFAULT_ENDPOINT_MS = 900
+# Characters a decoder may read at the last frame once its window centre is past it (MODEL.md step 5.3,
+# kMaxCharsAtEnd in lib/model/greedy_decoder.h); the next such step's only token is <eos>.
+MAX_CHARS_AT_END = 3
 IDLE_REPLAY_MS = 300  # lib/model/encoder.h kIdleReplayMs
 
 
@@ -412,7 +415,7 @@ class Model:
         n_frames = len(e)
         ctc = [int(np.argmax(r)) for r in z]  # np.argmax: lowest index on ties, as the runtime
         onset = next((i for i, t in enumerate(ctc) if t != 0), None)
-        tokens, dec_logits = [], []
+        tokens, dec_logits, forced_end = [], [], False
         if onset is not None:
             # End of utterance on silence (the recognizer's endpoint_ms): the input ends at the
             # frame that completes a run of E blank CTC frames after the onset.
@@ -426,6 +429,7 @@ class Model:
             W = self.W
             p = max(0, onset - self.onset_back) * 256
             y = 0
+            at_end = 0  # characters read at or past the last frame
             ctx8 = np.zeros(self.H, np.int64)
             h8 = np.zeros(self.Hd, np.int64)
             c16 = np.zeros(self.Hd, np.int64)
@@ -440,10 +444,13 @@ class Model:
                 ctx8 = self.attn_dot(q8, e[lo:hi + 1])
                 zo = self.out.s16(h8, ctx8)
                 dec_logits.append([int(v) for v in zo])
-                y = int(np.argmax(zo))
+                # Past the last frame with MAX_CHARS_AT_END characters read there, only <eos> (MODEL.md 5.3).
+                forced_end = cen > n_frames - 1 and at_end >= MAX_CHARS_AT_END
+                y = 0 if forced_end else int(np.argmax(zo))
                 if y == 0:
                     break
                 tokens.append(y)
+                at_end += cen >= n_frames - 1
         # Over every frame encoded, as the runtime's encoder goes on past the endpoint (n_frames
         # only bounds the decoder's attention).
         k = np.arange(1, self.H + 1, dtype=np.int64)
@@ -458,6 +465,7 @@ class Model:
             "enc_checksum": checksum,
             "enc": e,
             "ctc_logits": z,
+            "end_of_input": forced_end,  # the last step's <eos> came from step 5.3's end rule, not the argmax
         }
 
 

@@ -206,15 +206,19 @@ class LocalAttentionDecoder(nn.Module):
         qw = self.quantized()
         h, c, ctx = self.init_state(1, enc.device)
         pos = torch.tensor([float(start_frame)])
-        y, out = EOS, []
+        y, out, at_end, last = EOS, [], 0, int(enc_len[0]) - 1
         for _ in range(max_chars):
             h, c, adv = self.step(self.emb(torch.tensor([y])), ctx, h, c, qw)
             pos = pos + self.A * torch.sigmoid(adv).squeeze(-1)
             ctx, _, _ = self.attend(enc, enc_len, h, pos, qw)
             y = int(self.output(h, ctx, qw).argmax(-1))
+            cen = int(pos.floor())
+            if cen > last and at_end >= 3:  # the runtime's end-of-input rule (lib/model/MODEL.md step 5.3)
+                y = EOS
             if y == EOS:
                 break
             out.append(y)
+            at_end += cen >= last
         return out
 
 
