@@ -14,7 +14,7 @@
 namespace earshot::kernels {
 namespace {
 
-constexpr const char* kNames[kIsaCount] = {"scalar", "avx2", "avx512vnni", "neon", "neondot"};
+constexpr const char* kNames[kIsaCount] = {"scalar", "avx2", "avx512vnni", "neon", "neondot", "dsp", "mve"};
 
 #if defined(__x86_64__)
 uint64_t xgetbv0() {
@@ -68,6 +68,12 @@ bool cpu_has(Isa isa) {
       return false;
 #endif
 #endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return true;  // chosen at build time (-mcpu): no run-time probe on bare metal
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return true;
+#endif
     default: return false;
   }
 }
@@ -113,6 +119,12 @@ bool isa_compiled(Isa isa) {
 #if defined(EARSHOT_KERNELS_NEONDOT)
     case Isa::neondot: return true;
 #endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return true;
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return true;
+#endif
     default: return false;
   }
 }
@@ -120,7 +132,7 @@ bool isa_compiled(Isa isa) {
 bool isa_supported(Isa isa) { return isa_compiled(isa) && cpu_has(isa); }
 
 Isa isa_best() {
-  for (Isa isa : {Isa::avx512vnni, Isa::avx2, Isa::neondot, Isa::neon})
+  for (Isa isa : {Isa::avx512vnni, Isa::avx2, Isa::neondot, Isa::neon, Isa::mve, Isa::dsp})
     if (isa_supported(isa)) return isa;
   return Isa::scalar;
 }
@@ -151,7 +163,7 @@ earshot_status isa_select_from_env(Error& err) {
   Isa isa;
   if (!isa_parse(e, &isa))
     return err.set(EARSHOT_ERR_INVALID_ARGUMENT,
-                   "EARSHOT_ISA=%s: expected scalar, avx2, avx512vnni, neon or neondot", e);
+                   "EARSHOT_ISA=%s: expected scalar, avx2, avx512vnni, neon, neondot, dsp or mve", e);
   return isa_force(isa, err);
 }
 

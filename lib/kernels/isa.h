@@ -4,7 +4,9 @@
 // cpuid (scalar -> avx2 -> avx512vnni); EARSHOT_ISA=scalar|avx2|avx512vnni (read
 // at first use) or isa_force() overrides it. AArch64 Linux: neon, or neondot
 // when the kernel reports HWCAP_ASIMDDP. ARMv7 / bare metal: neon when the
-// compiler targets NEON, else scalar. The scalar reference is always linked so
+// compiler targets NEON, else scalar. Cortex-M: dsp (ARMv7E-M / v8-M DSP
+// extension: SMLAD, SXTB16) when the compiler targets it, mve (Helium) on
+// v8.1-M with MVE, chosen at build time like neon. The scalar reference is always linked so
 // tests compare every variant in one binary. Every level gives the same bits.
 #pragma once
 #include <cstdint>
@@ -13,8 +15,8 @@
 
 namespace earshot::kernels {
 
-enum class Isa : uint8_t { scalar = 0, avx2 = 1, avx512vnni = 2, neon = 3, neondot = 4 };
-inline constexpr int kIsaCount = 5;
+enum class Isa : uint8_t { scalar = 0, avx2 = 1, avx512vnni = 2, neon = 3, neondot = 4, dsp = 5, mve = 6 };
+inline constexpr int kIsaCount = 7;
 
 const char* isa_name(Isa isa);                // "scalar", "avx2", ...
 bool isa_parse(const char* name, Isa* out);   // inverse of isa_name

@@ -55,6 +55,9 @@ bool g_reporting = false;
 
 }  // namespace
 
+// link.ld: RAM from .data to the fault stack's top, where a stacked frame can be.
+extern "C" uint32_t __data_start__[], __fault_stack_top[];
+
 // From reset.S's armv7m_fault_entry, on the fault stack. frame: the
 // exception's stacked r0-r3, r12, lr, pc, xPSR (may be garbage after a stack
 // fault: read only to report).
@@ -65,15 +68,22 @@ extern "C" [[noreturn]] void armv7m_fault(const uint32_t* frame, uint32_t ipsr, 
   using namespace armv7m;
   ipsr &= 0x1FF;
   const uint32_t cfsr = reg(kCfsr), hfsr = reg(kHfsr);
+  // A frame outside RAM (the stack pointer itself went wild: a stacking
+  // BusFault, BFSR.STKERR) is not read: that would fault again, mid-report.
+  const bool frame_ok = frame >= __data_start__ && frame + 8 <= __fault_stack_top;
   put("\n{\"fault\":\"");
   put(cause(ipsr, cfsr, hfsr));
   board_putc('"');
-  put_hex("pc", frame[6]);
+  if (frame_ok) put_hex("pc", frame[6]);
   put(",\"exception\":\"");
   put(exception_name(ipsr));
   board_putc('"');
-  put_hex("xpsr", frame[7]);
-  put_hex("lr", frame[5]);
+  if (frame_ok) {
+    put_hex("xpsr", frame[7]);
+    put_hex("lr", frame[5]);
+  } else {
+    put_hex("sp", reinterpret_cast<uintptr_t>(frame));  // no frame: where the stack pointer was
+  }
   put_hex("exc_return", exc_return);
   put_hex("cfsr", cfsr);
   put_hex("hfsr", hfsr);

@@ -28,6 +28,13 @@ const AttnKernels* attn_kernels(Isa isa) {
 #if defined(EARSHOT_KERNELS_NEONDOT)
   static const AttnKernels neondot{attn_dot__neondot, attn_additive__scalar};
 #endif
+  // Cortex-M: the additive score is table lookups (tanh): scalar there.
+#if defined(EARSHOT_KERNELS_DSP)
+  static const AttnKernels dsp{attn_dot__dsp, attn_additive__scalar};
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+  static const AttnKernels mve{attn_dot__mve, attn_additive__scalar};
+#endif
   switch (isa) {
     case Isa::scalar: return &scalar;
 #if defined(EARSHOT_KERNELS_X86)
@@ -39,6 +46,12 @@ const AttnKernels* attn_kernels(Isa isa) {
 #endif
 #if defined(EARSHOT_KERNELS_NEONDOT)
     case Isa::neondot: return &neondot;
+#endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return &dsp;
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return &mve;
 #endif
     default: return nullptr;
   }

@@ -12,6 +12,8 @@ void attn_dot__avx512vnni(const AttnParams& p, const AttnDotArgs& a, void* scrat
 void attn_additive__avx512vnni(const AttnParams& p, const AttnAddArgs& a, void* scratch);
 void attn_dot__neon(const AttnParams& p, const AttnDotArgs& a, void* scratch);
 void attn_dot__neondot(const AttnParams& p, const AttnDotArgs& a, void* scratch);
+void attn_dot__dsp(const AttnParams& p, const AttnDotArgs& a, void* scratch);
+void attn_dot__mve(const AttnParams& p, const AttnDotArgs& a, void* scratch);
 
 // Shared scalar pieces (scalar.cpp).
 void attn_context__scalar(const AttnParams& p, const int16_t* probs, const int8_t* values, ptrdiff_t stride,

@@ -61,6 +61,12 @@ LstmCellFn cell_kernel(Isa isa) {
 #if defined(EARSHOT_KERNELS_NEONDOT)
     case Isa::neondot: return lstm_cell__neon;  // the cell has no dot products
 #endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return lstm_cell__scalar;  // the cell: table lookups and scalar fixed point
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return lstm_cell__scalar;
+#endif
     default: return nullptr;
   }
 }
@@ -107,6 +113,12 @@ LstmStepFn lstm_step_kernel(Isa isa) {
 #endif
 #if defined(EARSHOT_KERNELS_NEONDOT)
     case Isa::neondot: return step<Isa::neondot>;
+#endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return step<Isa::dsp>;
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return step<Isa::mve>;
 #endif
     default: return nullptr;
   }

@@ -182,6 +182,12 @@ S8GemmFn s8_gemm_kernel(Isa isa) {
 #if defined(EARSHOT_KERNELS_NEONDOT)
     case Isa::neondot: return s8_gemm__neondot;
 #endif
+#if defined(EARSHOT_KERNELS_DSP)
+    case Isa::dsp: return s8_gemm__dsp;
+#endif
+#if defined(EARSHOT_KERNELS_MVE)
+    case Isa::mve: return s8_gemm__mve;
+#endif
     default: return nullptr;
   }
 }

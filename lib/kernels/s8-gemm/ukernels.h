@@ -13,6 +13,8 @@ void s8_gemm__avx2(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
 void s8_gemm__avx512vnni(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
 void s8_gemm__neon(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
 void s8_gemm__neondot(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
+void s8_gemm__dsp(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
+void s8_gemm__mve(const S8Matrix& m, const S8GemmArgs& a, void* scratch);
 
 // Byte offset of W[o][k] of one segment inside the o16k4 layout.
 inline size_t o16k4_offset(int32_t k4, int32_t o, int32_t k) {

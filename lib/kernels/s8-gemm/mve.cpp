@@ -1,0 +1,73 @@
+// s8 GEMM, Helium (MVE, ARMv8.1-M). In o16k4 a row's 4 weights of column
+// group j are one word at byte j * 64 + 4 * r of the tile, so a 32-bit gather
+// with offsets {0, 64, 128, 192} collects 16 weights of one row (groups j..j+3)
+// and VMLADAVA multiplies them with the 16 contiguous x bytes of those groups
+// and adds all 16 products to the row's int32 accumulator. The last, partial
+// set of groups is tail-predicated (VCTP32: the inactive words read as zero,
+// nothing is loaded past the matrix) and x is zero-padded to 16 bytes. The
+// same integer products and sums as the scalar reference: the same bits.
+#include "kernels/s8-gemm/ukernels.h"
+
+#if defined(__ARM_FEATURE_MVE)
+#include <arm_mve.h>
+
+namespace earshot::kernels {
+namespace {
+
+// x zero-padded per batch row to whole 16-byte vectors.
+const int8_t* prep(const int8_t* x, ptrdiff_t stride, int32_t cols, int32_t k4, int32_t batch, uint8_t*& sp,
+                   size_t& row_bytes) {
+  row_bytes = static_cast<size_t>(round_up(k4 * 8, 64));  // = s8_gemm_scratch_size's share; >= round_up(k4 * 4, 16)
+  auto* o = reinterpret_cast<int8_t*>(sp);
+  const int32_t padded = round_up(k4 * 4, 16);
+  for (int32_t b = 0; b < batch; ++b)
+    for (int32_t k = 0; k < padded; ++k) o[b * row_bytes + k] = k < cols ? x[b * stride + k] : 0;
+  sp += batch * row_bytes;
+  return o;
+}
+
+}  // namespace
+
+void s8_gemm__mve(const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
+  auto* sp = static_cast<uint8_t*>(scratch);
+  const int8_t* xp[2] = {};
+  size_t rb[2] = {};
+  for (int s = 0; s < m.nseg; ++s) xp[s] = prep(a.x[s], a.x_stride[s], m.cols[s], m.k4[s], a.batch, sp, rb[s]);
+  const uint32x4_t off = {0, 64, 128, 192};
+  const int32_t tiles = m.rows_padded / 16;
+  for (int32_t t = 0; t < tiles; ++t) {
+    const int32_t n = m.rows - t * 16 < 16 ? m.rows - t * 16 : 16;
+    for (int32_t b = 0; b < a.batch; ++b) {
+      for (int32_t r0 = 0; r0 < n; r0 += 4) {
+        const int32_t o0 = t * 16 + r0;
+        int32_t acc0 = m.bias[o0], acc1 = m.bias[o0 + 1], acc2 = m.bias[o0 + 2], acc3 = m.bias[o0 + 3];
+        for (int s = 0; s < m.nseg; ++s) {
+          const int32_t k4 = m.k4[s];
+          const int8_t* w = m.w[s] + static_cast<size_t>(t) * k4 * 64 + r0 * 4;
+          const int8_t* x = xp[s] + b * rb[s];
+          for (int32_t j = 0; j < k4; j += 4, w += 256, x += 16) {
+            const mve_pred16_t p = vctp32q(static_cast<uint32_t>(k4 - j));
+            const int8x16_t xv = vld1q_s8(x);
+            const auto* w32 = reinterpret_cast<const int32_t*>(w);
+            acc0 = vmladavaq_s8(acc0, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32, off, p)), xv);
+            acc1 = vmladavaq_s8(acc1, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 1, off, p)), xv);
+            acc2 = vmladavaq_s8(acc2, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 2, off, p)), xv);
+            acc3 = vmladavaq_s8(acc3, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 3, off, p)), xv);
+          }
+        }
+        const int32_t acc[4] = {acc0, acc1, acc2, acc3};
+        for (int r = 0; r < 4 && r0 + r < n; ++r) {
+          const int32_t o = o0 + r;
+          switch (a.out_type) {
+            case OutType::s32: static_cast<int32_t*>(a.y)[b * a.y_stride + o] = acc[r]; break;
+            case OutType::s16: static_cast<int16_t*>(a.y)[b * a.y_stride + o] = requant_s16(acc[r], m.mult[o], m.shift[o]); break;
+            case OutType::s8: static_cast<int8_t*>(a.y)[b * a.y_stride + o] = requant_s8(acc[r], m.mult[o], m.shift[o]); break;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace earshot::kernels
+#endif  // __ARM_FEATURE_MVE
