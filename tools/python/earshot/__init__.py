@@ -162,25 +162,29 @@ def _aligned(nbytes: int, align: int = 64):
 
 # ------------------------------------------------------------------ audio
 
-def read_audio(path: str, sample_rate: int = 16000):
-    """Any audio file libsndfile reads, down-mixed and resampled with libsoxr as `earshot transcribe`
-    does: a numpy int16 array (a list if numpy is missing)."""
+def _audio_blocks(path: str, sample_rate: int, block: int = 65536):
+    """int16 PCM bytes of an audio file, block by block (libearshot-audio: any libsndfile format,
+    down-mixed and resampled as `earshot transcribe` does; memory stays one block)."""
     if _audio is None:
         raise EarshotError(6, "libearshot-audio.so is not built here (needs libsndfile and libsoxr)")
     h = _P()
     _check(_audio.earshot_audio_open(os.fsencode(path), sample_rate, C.byref(h)), "open audio", _audio)
     try:
-        blocks = []
-        block = (C.c_int16 * 65536)()
+        buf = (C.c_int16 * block)()
         got = C.c_size_t()
         while True:
-            _check(_audio.earshot_audio_read(h, block, 65536, C.byref(got)), "read audio", _audio)
+            _check(_audio.earshot_audio_read(h, buf, block, C.byref(got)), "read audio", _audio)
             if not got.value:
-                break
-            blocks.append(bytes(memoryview(block).cast("B")[:2 * got.value]))
+                return
+            yield bytes(memoryview(buf).cast("B")[:2 * got.value])
     finally:
         _audio.earshot_audio_close(h)
-    data = b"".join(blocks)
+
+
+def read_audio(path: str, sample_rate: int = 16000):
+    """Any audio file libsndfile reads, down-mixed and resampled with libsoxr as `earshot transcribe`
+    does: a numpy int16 array (a list if numpy is missing)."""
+    data = b"".join(_audio_blocks(path, sample_rate))
     try:
         import numpy as np
         return np.frombuffer(data, dtype="<i2").copy()
@@ -423,10 +427,12 @@ class Recognizer:
     def transcribe(self, audio) -> Result:
         """A file path (any format libsndfile reads; resampled to the model's rate) or samples at the
         model's rate (int16, or float in [-1, 1]) -> the Result `earshot transcribe --json` gives."""
-        if isinstance(audio, (str, os.PathLike)):
-            audio = read_audio(os.fspath(audio), self.sample_rate)
         s = self.stream()
-        s.push(audio)
+        if isinstance(audio, (str, os.PathLike)):  # block by block: a long file costs what a short one does
+            for block in _audio_blocks(os.fspath(audio), self.sample_rate):
+                s.push(block)
+        else:
+            s.push(audio)
         return s.finish()
 
 
