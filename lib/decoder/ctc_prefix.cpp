@@ -118,17 +118,20 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   return std::min<int32_t>(0, psi);
 }
 
+// May run in place (&out == &st): the parent's values at t - 1 are carried in
+// locals, each read before the child's value at t - 1 overwrites its slot, and
+// the parent's start/upto/last are read before out's are set. The window
+// [lo, F) has at most R - 1 frames, so slot (lo - 1) % R is not written.
 void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const {
-  const uint64_t F = st.upto;
-  out.start = st.start;
-  out.last = c;
-  out.upto = F;
-  const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
-  int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;  // the child's values at t - 1
+  const uint64_t F = st.upto, s = st.start;
+  const int32_t last = st.last;
+  const uint64_t lo = std::max<uint64_t>(s, F > R_ ? F - R_ + 1 : 0);
+  int32_t pn = rn_prev(st, lo), pb = rb_prev(st, lo);  // the parent's values at t - 1
+  int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;          // the child's values at t - 1
   for (uint64_t t = lo; t < F; ++t) {
     const int16_t* lp = lp_at(t);
-    const int32_t pb = rb_prev(st, t), pn = rn_prev(st, t);
-    const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
+    const int32_t phi = c == last ? pb : log_add_q10(pb, pn);
+    pn = rn_at(st, t), pb = rb_at(st, t);  // before slot t is written
     int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
     if (lp) {
       rn = add_lp(log_add_q10(hn, phi), lp[c]);
@@ -137,6 +140,9 @@ void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const 
     out.rn[t % R_] = hn = rn;
     out.rb[t % R_] = hb = rb;
   }
+  out.start = s;
+  out.last = c;
+  out.upto = F;
 }
 
 void CtcPrefixScorer::copy(const CtcState& from, CtcState& to) const {

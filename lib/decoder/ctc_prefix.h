@@ -78,7 +78,7 @@ class CtcPrefixScorer {
   void extend(CtcState& st, uint64_t F) const;
   // Prefix score of st's prefix + token c over frames [s, F) (st.upto == F); c = blank means <eos>.
   int32_t score(const CtcState& st, int32_t c) const;
-  // The state of st's prefix + c (c != blank) at st.upto, written to child (own arrays).
+  // The state of st's prefix + c (c != blank) at st.upto, written to out (its own arrays, or st itself).
   void child(const CtcState& st, int32_t c, CtcState& out) const;
   void copy(const CtcState& from, CtcState& to) const;
   // Frames whose log-probabilities had left the window when needed (diagnostics: 0 in practice).

@@ -85,8 +85,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
     ctc_frames_.layout(lp, best, ctc_R_, static_cast<uint32_t>(V));
     ctc_.init(&ctc_frames_, ctc_R_, 0);
   }
-  take(a, hyp_[0]);
-  take(a, hyp_[1]);
+  take(a, hyp_);
   q8_ = a.take<int8_t>(B * hp_->enc_hidden);
   logits_ = a.take<int16_t>(B * V);
   adv_ = a.take<int16_t>(B);
@@ -118,7 +117,6 @@ void BeamDecoder::reset() {
   phase_ = Phase::kWaitOnset;
   onset_ = last_speech_ = -1;
   steps_ = 0;
-  cur_ = 0;
   n_live_ = 0;
   n_fin_ = 0;
   no_match_ = false;
@@ -128,16 +126,16 @@ void BeamDecoder::reset() {
 
 uint32_t BeamDecoder::num_tokens() const {
   if (done()) return n_fin_ ? fin_n_[fin_order_[0]] : 0;
-  return n_live_ ? hyp_[cur_].n[0] : 0;
+  return n_live_ ? hyp_.n[0] : 0;
 }
 const uint8_t* BeamDecoder::tokens() const {
-  return done() && n_fin_ ? fin_tokens_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].tokens;
+  return done() && n_fin_ ? fin_tokens_ + size_t{fin_order_[0]} * max_chars_ : hyp_.tokens;
 }
 const uint32_t* BeamDecoder::token_frames() const {
-  return done() && n_fin_ ? fin_frames_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].frames;
+  return done() && n_fin_ ? fin_frames_ + size_t{fin_order_[0]} * max_chars_ : hyp_.frames;
 }
 const int32_t* BeamDecoder::token_logprobs() const {
-  return done() && n_fin_ ? fin_lp_ + size_t{fin_order_[0]} * max_chars_ : hyp_[cur_].lp;
+  return done() && n_fin_ ? fin_lp_ + size_t{fin_order_[0]} * max_chars_ : hyp_.lp;
 }
 const char* BeamDecoder::text() const {
   if (done()) return n_fin_ ? nbest_text(0) : "";
@@ -145,7 +143,7 @@ const char* BeamDecoder::text() const {
 }
 int32_t BeamDecoder::score_q10() const {
   if (done()) return n_fin_ ? fin_score_[fin_order_[0]] : 0;
-  return n_live_ ? hyp_[cur_].score[0] : 0;
+  return n_live_ ? hyp_.score[0] : 0;
 }
 
 void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const {
@@ -168,6 +166,52 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
   if (lm_w_) t.lm[j] = f.lm[i];
 }
 
+void BeamDecoder::swap_hyp(Hyps& h, uint32_t a, uint32_t b) const {
+  const size_t X = hp_->dec_embed + hp_->enc_hidden, Hd = hp_->dec_hidden;
+  std::swap_ranges(h.x + a * X, h.x + (a + 1) * X, h.x + b * X);
+  std::swap_ranges(h.h8 + a * Hd, h.h8 + (a + 1) * Hd, h.h8 + b * Hd);
+  std::swap_ranges(h.c16 + a * Hd, h.c16 + (a + 1) * Hd, h.c16 + b * Hd);
+  std::swap(h.p[a], h.p[b]);
+  std::swap(h.y[a], h.y[b]);
+  std::swap(h.g[a], h.g[b]);
+  std::swap(h.score[a], h.score[b]);
+  const size_t m = std::max(h.n[a], h.n[b]), A = size_t{a} * max_chars_, Bo = size_t{b} * max_chars_;
+  std::swap(h.n[a], h.n[b]);
+  std::swap_ranges(h.tokens + A, h.tokens + A + m, h.tokens + Bo);
+  std::swap_ranges(h.frames + A, h.frames + A + m, h.frames + Bo);
+  std::swap_ranges(h.lp + A, h.lp + A + m, h.lp + Bo);
+  if (ctc_w_) {
+    std::swap(h.ctc[a], h.ctc[b]);
+    std::swap(h.cs[a], h.cs[b]);  // the states own their arrays by pointer
+  }
+  if (lm_w_) std::swap(h.lm[a], h.lm[b]);
+}
+
+// The token's frame: the window centre, within the input.
+uint32_t BeamDecoder::token_frame(int64_t p, int64_t n) {
+  return static_cast<uint32_t>(std::min<int64_t>(std::min(p >> 8, n - 1), UINT32_MAX));
+}
+
+// Slot j (a copy of parent i, or i itself) becomes parent i + the candidate's
+// token. Reads parent i's fields before it writes slot j's.
+void BeamDecoder::extend_child(Hyps& h, uint32_t i, uint32_t j, uint32_t c, int64_t n) {
+  const uint32_t tok = cand_token_[c];
+  const int32_t s = cand_score_[c];
+  if (ctc_w_) {
+    ctc_.child(h.cs[i], static_cast<int32_t>(tok), h.cs[j]);  // may be in place (j == i)
+    h.ctc[j] = cand_ctc_[c];
+  }
+  if (lm_w_) h.lm[j] = cand_lm_[c];
+  const uint32_t len = h.n[i];
+  h.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
+  h.frames[size_t{j} * max_chars_ + len] = token_frame(h.p[i], n);
+  h.lp[size_t{j} * max_chars_ + len] = s - h.score[i];
+  if (grammar_) h.g[j] = grammar_->next(h.g[i], tok);
+  h.n[j] = len + 1;
+  h.y[j] = static_cast<int32_t>(tok);
+  h.score[j] = s;
+}
+
 void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, Isa isa,
                            void* scratch) {
   if (ctc_w_) ctc_frames_.push(ctc_logits);  // frame ring.count() - 1
@@ -176,7 +220,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16
     if (ctc_token == 0) return;
     onset_ = static_cast<int64_t>(ring.count()) - 1;
     // One live hypothesis in the start state of MODEL.md step 4.
-    Hyps& h = hyp_[cur_];
+    Hyps& h = hyp_;
     std::memset(h.x, 0, hp_->dec_embed + hp_->enc_hidden);
     std::memset(h.h8, 0, hp_->dec_hidden);
     std::memset(h.c16, 0, hp_->dec_hidden * sizeof(int16_t));
@@ -211,7 +255,7 @@ void BeamDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
 // races ahead (a grammar can force one) from pushing out the right one.
 void BeamDecoder::step_head(Isa isa, void* scratch) {
   const ModelTensors& t = model_->tensors();
-  Hyps& h = hyp_[cur_];
+  Hyps& h = hyp_;
   const size_t X = hp_->dec_embed + hp_->enc_hidden, Hd = hp_->dec_hidden;
   for (uint32_t i = 0; i < n_live_; ++i)
     std::memcpy(h.x + i * X, t.dec_embed + size_t(h.y[i]) * hp_->dec_embed, hp_->dec_embed);
@@ -258,8 +302,11 @@ bool norm_better(int64_t a, uint32_t na, int64_t b, uint32_t nb) {
 
 }  // namespace
 
-void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t jnt, int32_t ctc) {
-  const uint32_t n = h.n[i];
+// Finishes hypothesis i's tokens, plus `tok` at `frame` when tok >= 0 (a
+// child that reached max_chars; its log-prob is score - h.score[i]).
+void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t tok, uint32_t frame, int32_t score, int64_t jnt,
+                               int32_t ctc) {
+  const uint32_t n = h.n[i] + (tok >= 0 ? 1 : 0);
   // Rank: length-normalised joint score, ties to the one finished first.
   uint32_t pos = 0;
   while (pos < n_fin_ && !norm_better(jnt, n, fin_joint_[fin_order_[pos]], fin_n_[fin_order_[pos]])) ++pos;
@@ -272,14 +319,24 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t
   }
   for (uint32_t r = n_fin_ - 1; r > pos; --r) fin_order_[r] = fin_order_[r - 1];
   fin_order_[pos] = slot;
-  std::memcpy(fin_tokens_ + size_t{slot} * max_chars_, h.tokens + size_t{i} * max_chars_, n);
-  std::memcpy(fin_frames_ + size_t{slot} * max_chars_, h.frames + size_t{i} * max_chars_, n * sizeof(uint32_t));
-  std::memcpy(fin_lp_ + size_t{slot} * max_chars_, h.lp + size_t{i} * max_chars_, n * sizeof(int32_t));
+  const uint32_t np = h.n[i];
+  uint8_t* ft = fin_tokens_ + size_t{slot} * max_chars_;
+  uint32_t* ff = fin_frames_ + size_t{slot} * max_chars_;
+  int32_t* fl = fin_lp_ + size_t{slot} * max_chars_;
+  std::memcpy(ft, h.tokens + size_t{i} * max_chars_, np);
+  std::memcpy(ff, h.frames + size_t{i} * max_chars_, np * sizeof(uint32_t));
+  std::memcpy(fl, h.lp + size_t{i} * max_chars_, np * sizeof(int32_t));
+  if (tok >= 0) {
+    ft[np] = static_cast<uint8_t>(tok);
+    ff[np] = frame;
+    fl[np] = score - h.score[i];
+  }
   char* txt = fin_text_ + size_t{slot} * (max_chars_ + 1);
-  for (uint32_t k = 0; k < n; ++k) txt[k] = hp_->vocab_chars[h.tokens[size_t{i} * max_chars_ + k]];
+  for (uint32_t k = 0; k < n; ++k) txt[k] = hp_->vocab_chars[ft[k]];
   txt[n] = '\0';
   fin_score_[slot] = score;
   fin_joint_[slot] = jnt;
+  // A child's CTC state is at its parent's frame (CtcPrefixScorer::child).
   fin_match_[slot] = match_score(score, ctc, ctc_w_ ? h.cs[i].upto : 0);
   fin_n_[slot] = n;
 }
@@ -302,7 +359,7 @@ bool BeamDecoder::finished_beats_live() const {
   if (n_fin_ == 0) return false;
   const int64_t fs = fin_joint_[fin_order_[0]];
   const uint32_t fn = fin_n_[fin_order_[0]];
-  const Hyps& h = hyp_[cur_];
+  const Hyps& h = hyp_;
   for (uint32_t i = 0; i < n_live_; ++i)
     if (!norm_better(fs, fn, joint(h.score[i], ctc_w_ ? h.ctc[i] : 0, lm_on() ? h.lm[i] : 0), max_chars_)) return false;
   return true;
@@ -315,7 +372,7 @@ void BeamDecoder::finish_search() {
 }
 
 void BeamDecoder::update_partial() {
-  const Hyps& h = hyp_[cur_];
+  const Hyps& h = hyp_;
   const uint32_t n = n_live_ ? h.n[0] : 0;
   for (uint32_t k = 0; k < n; ++k) partial_[k] = hp_->vocab_chars[h.tokens[k]];
   partial_[n] = '\0';
@@ -325,7 +382,7 @@ void BeamDecoder::update_partial() {
 // while some window is incomplete or once the search is over.
 bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* scratch) {
   const ModelTensors& t = model_->tensors();
-  Hyps& h = hyp_[cur_];
+  Hyps& h = hyp_;
   const auto n = static_cast<int64_t>(ring.count());
   const int64_t W = hp_->half_window;
   // The evidence bound (MODEL.md "Beam search"). With CTC prefix scores a
@@ -460,37 +517,62 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     cand_order_[pos] = static_cast<uint16_t>(c);
   }
 
-  Hyps& nx = hyp_[cur_ ^ 1];
+  // The beam update, in place (no second set of hypotheses). Each kept
+  // candidate comes from a live parent (rank order, slot = rank), and a child
+  // is its parent plus one token. First everything that finishes, in rank
+  // order (the finished list's ties go to the one added first), from the
+  // untouched parents. Then the live children: a parent's first child takes
+  // the parent's own slot; its other children take the slots of parents that
+  // got no child (or unused slots), copied from their parent before any parent
+  // is changed; then the parents that kept their slot are extended in place.
+  // Last, swaps put child k (rank order) in slot k, as before.
   uint32_t n_next = 0;
+  uint16_t child_cand[kMaxBeam];
   for (uint32_t r = 0; r < kept; ++r) {
     const uint32_t c = cand_order_[r], i = cand_parent_[c], tok = cand_token_[c];
-    const int32_t s = cand_score_[c];
     if (tok == 0) {
-      add_finished(h, i, s, cand_joint_[c], cand_ctc_[c]);
-      continue;
-    }
-    const uint32_t j = n_next++;
-    copy_hyp(h, i, nx, j);
-    if (ctc_w_) {
-      ctc_.child(h.cs[i], static_cast<int32_t>(tok), nx.cs[j]);
-      nx.ctc[j] = cand_ctc_[c];
-    }
-    if (lm_w_) nx.lm[j] = cand_lm_[c];
-    const uint32_t len = nx.n[j];
-    nx.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
-    nx.frames[size_t{j} * max_chars_ + len] =
-        static_cast<uint32_t>(std::min<int64_t>(std::min(h.p[i] >> 8, n - 1), UINT32_MAX));  // within the input
-    nx.lp[size_t{j} * max_chars_ + len] = s - h.score[i];
-    nx.n[j] = len + 1;
-    nx.y[j] = static_cast<int32_t>(tok);
-    nx.score[j] = s;
-    if (grammar_) nx.g[j] = grammar_->next(h.g[i], tok);
-    if (len + 1 == max_chars_) {  // the character limit ends it
-      if (!grammar_ || grammar_->accepting(nx.g[j])) add_finished(nx, j, s, cand_joint_[c], cand_ctc_[c]);
-      --n_next;
+      add_finished(h, i, -1, 0, cand_score_[c], cand_joint_[c], cand_ctc_[c]);
+    } else if (h.n[i] + 1 == max_chars_) {  // the character limit ends it
+      if (!grammar_ || grammar_->accepting(grammar_->next(h.g[i], tok)))
+        add_finished(h, i, static_cast<int32_t>(tok), token_frame(h.p[i], n), cand_score_[c], cand_joint_[c],
+                     cand_ctc_[c]);
+    } else {
+      child_cand[n_next++] = static_cast<uint16_t>(c);
     }
   }
-  cur_ ^= 1;
+  uint8_t slot_of[kMaxBeam];            // child k (rank) -> its slot
+  int8_t child_at[kMaxBeam];            // slot -> the child in it (-1: none)
+  bool taken[kMaxBeam] = {};
+  for (uint32_t k = 0; k < n_next; ++k) {
+    const uint32_t i = cand_parent_[child_cand[k]];
+    slot_of[k] = taken[i] ? uint8_t{0xff} : static_cast<uint8_t>(i);
+    taken[i] = true;
+  }
+  uint32_t free_slot = 0;
+  for (uint32_t k = 0; k < n_next; ++k) {
+    if (slot_of[k] != 0xff) continue;
+    while (taken[free_slot]) ++free_slot;  // n_next <= width slots, so one is free
+    taken[free_slot] = true;
+    slot_of[k] = static_cast<uint8_t>(free_slot);
+    copy_hyp(h, cand_parent_[child_cand[k]], h, free_slot);
+    extend_child(h, cand_parent_[child_cand[k]], free_slot, child_cand[k], n);
+  }
+  for (uint32_t k = 0; k < n_next; ++k) {
+    const uint32_t i = cand_parent_[child_cand[k]];
+    if (slot_of[k] == i) extend_child(h, i, i, child_cand[k], n);
+  }
+  for (uint32_t j = 0; j < width_; ++j) child_at[j] = -1;
+  for (uint32_t k = 0; k < n_next; ++k) child_at[slot_of[k]] = static_cast<int8_t>(k);
+  for (uint32_t k = 0; k < n_next; ++k) {
+    const uint32_t j = slot_of[k];
+    if (j == k) continue;
+    swap_hyp(h, k, j);  // whatever was in slot k goes to slot j
+    const int8_t other = child_at[k];
+    if (other >= 0) slot_of[other] = static_cast<uint8_t>(j);
+    child_at[j] = other;
+    child_at[k] = static_cast<int8_t>(k);
+    slot_of[k] = static_cast<uint8_t>(k);
+  }
   n_live_ = n_next;
   if (n_live_ == 0 || finished_beats_live()) {
     finish_search();

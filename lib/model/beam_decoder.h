@@ -4,8 +4,8 @@
 // tie-breaks and length-normalised comparison by cross-multiplication, so the
 // result is the same bits on every target, ISA level and chunking.
 //
-// All state lives in the arena (layout()); the hypothesis arrays are double
-// buffered so children are written beside their parents, never over them.
+// All state lives in the arena (layout()); one set of hypothesis arrays,
+// updated in place at each step (step_tail's beam update).
 #pragma once
 #include <cstdint>
 
@@ -133,7 +133,10 @@ class BeamDecoder {
   void copy_hyp(const Hyps& from, uint32_t i, Hyps& to, uint32_t j) const;
   void step_head(kernels::Isa isa, void* scratch);
   bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
-  void add_finished(const Hyps& h, uint32_t i, int32_t score, int64_t joint, int32_t ctc);
+  void add_finished(const Hyps& h, uint32_t i, int32_t tok, uint32_t frame, int32_t score, int64_t joint, int32_t ctc);
+  void swap_hyp(Hyps& h, uint32_t a, uint32_t b) const;
+  void extend_child(Hyps& h, uint32_t i, uint32_t j, uint32_t c, int64_t n);
+  static uint32_t token_frame(int64_t p, int64_t n);
   int64_t match_score(int32_t att, int32_t ctc, uint64_t upto) const;
   bool finished_beats_live() const;
   int64_t joint(int32_t att, int32_t ctc, int32_t lm) const {
@@ -146,8 +149,8 @@ class BeamDecoder {
   const Model* model_ = nullptr;
   const ModelHparams* hp_ = nullptr;
   uint32_t max_chars_ = 0, width_ = 1;
-  Hyps hyp_[2];
-  uint32_t cur_ = 0, n_live_ = 0;
+  Hyps hyp_;  // one set, updated in place (step_tail)
+  uint32_t n_live_ = 0;
   int8_t* q8_ = nullptr;          // [B][H]
   int16_t* logits_ = nullptr;     // [B][V]
   int16_t* adv_ = nullptr;        // [B]

@@ -167,3 +167,42 @@ TEST_CASE("streaming: extending a state over new frames equals computing it at o
   sc.extend(cb, T);
   for (int c = 0; c < kV; ++c) CHECK(sc.score(cb, c) <= sc.score(ca, c) + 2);
 }
+
+TEST_CASE("child in place (the beam decoder's update) equals child into other arrays, across the window's wrap") {
+  const int T = 30;
+  const uint32_t R = 8;
+  const auto z = random_logits(T, 5);
+  std::vector<int16_t> lpmem(size_t(R) * kV);
+  std::vector<int64_t> bestmem(R);
+  CtcFrames frames;
+  frames.layout(lpmem.data(), bestmem.data(), R, kV);
+  frames.reset();
+  CtcPrefixScorer sc;
+  sc.init(&frames, R, 0);
+  std::vector<int32_t> m(R * 4);
+  CtcState a{&m[0], &m[R], 0, 0, -1}, b{&m[2 * R], &m[3 * R], 0, 0, -1};
+  int checked = 0;
+  for (int t = 0; t < T; ++t) {
+    frames.push(&z[size_t(t) * kV]);
+    if (t == 0) {
+      sc.start(a, 2, 1);
+      sc.start(b, 2, 1);
+      continue;
+    }
+    sc.extend(a, uint64_t(t) + 1);
+    sc.extend(b, uint64_t(t) + 1);
+    if (t % 3 != 0) continue;
+    const int32_t c = 1 + (t / 3) % (kV - 1);  // sometimes the same as the last: the repeat rule
+    std::vector<int32_t> other(2 * R, 7);
+    CtcState ref{other.data(), other.data() + R, 0, 0, -1};
+    sc.child(a, c, ref);
+    sc.child(b, c, b);  // in place
+    CHECK(b.start == ref.start);
+    CHECK(b.upto == ref.upto);
+    CHECK(b.last == ref.last);
+    for (int v = 0; v < kV; ++v) CHECK(sc.score(b, v) == sc.score(ref, v));
+    sc.copy(ref, a);
+    ++checked;
+  }
+  CHECK(checked >= 8);
+}
