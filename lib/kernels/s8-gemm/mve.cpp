@@ -1,6 +1,6 @@
 // s8 GEMM, Helium (MVE, ARMv8.1-M). In o16k4 a row's 4 weights of column
 // group j are one word at byte j * 64 + 4 * r of the tile, so a 32-bit gather
-// with offsets {0, 64, 128, 192} collects 16 weights of one row (groups j..j+3)
+// at {0, 64, 128, 192} from there collects 16 weights of one row (groups j..j+3)
 // and VMLADAVA multiplies them with the 16 contiguous x bytes of those groups
 // and adds all 16 products to the row's int32 accumulator. The last, partial
 // set of groups is tail-predicated (VCTP32: the inactive words read as zero,
@@ -33,7 +33,8 @@ void s8_gemm__mve(const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
   const int8_t* xp[2] = {};
   size_t rb[2] = {};
   for (int s = 0; s < m.nseg; ++s) xp[s] = prep(a.x[s], a.x_stride[s], m.cols[s], m.k4[s], a.batch, sp, rb[s]);
-  const uint32x4_t off = {0, 64, 128, 192};
+  const uint32x4_t off0 = {0, 64, 128, 192}, off1 = vaddq_n_u32(off0, 4), off2 = vaddq_n_u32(off0, 8),
+                   off3 = vaddq_n_u32(off0, 12);
   const int32_t tiles = m.rows_padded / 16;
   for (int32_t t = 0; t < tiles; ++t) {
     const int32_t n = m.rows - t * 16 < 16 ? m.rows - t * 16 : 16;
@@ -43,16 +44,24 @@ void s8_gemm__mve(const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
         int32_t acc0 = m.bias[o0], acc1 = m.bias[o0 + 1], acc2 = m.bias[o0 + 2], acc3 = m.bias[o0 + 3];
         for (int s = 0; s < m.nseg; ++s) {
           const int32_t k4 = m.k4[s];
-          const int8_t* w = m.w[s] + static_cast<size_t>(t) * k4 * 64 + r0 * 4;
+          // One base pointer for the four rows (advanced 256 bytes: 4 groups a
+          // step), one byte-offset vector a row: {0, 64, 128, 192} + 4 r.
+          const int32_t* w = reinterpret_cast<const int32_t*>(m.w[s] + static_cast<size_t>(t) * k4 * 64 + r0 * 4);
           const int8_t* x = xp[s] + b * rb[s];
-          for (int32_t j = 0; j < k4; j += 4, w += 256, x += 16) {
-            const mve_pred16_t p = vctp32q(static_cast<uint32_t>(k4 - j));
+          for (int32_t i = k4 / 4; i > 0; --i, x += 16, w += 64) {
             const int8x16_t xv = vld1q_s8(x);
-            const auto* w32 = reinterpret_cast<const int32_t*>(w);
-            acc0 = vmladavaq_s8(acc0, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32, off, p)), xv);
-            acc1 = vmladavaq_s8(acc1, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 1, off, p)), xv);
-            acc2 = vmladavaq_s8(acc2, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 2, off, p)), xv);
-            acc3 = vmladavaq_s8(acc3, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w32 + 3, off, p)), xv);
+            acc0 = vmladavaq_s8(acc0, vreinterpretq_s8_s32(vldrwq_gather_offset_s32(w, off0)), xv);
+            acc1 = vmladavaq_s8(acc1, vreinterpretq_s8_s32(vldrwq_gather_offset_s32(w, off1)), xv);
+            acc2 = vmladavaq_s8(acc2, vreinterpretq_s8_s32(vldrwq_gather_offset_s32(w, off2)), xv);
+            acc3 = vmladavaq_s8(acc3, vreinterpretq_s8_s32(vldrwq_gather_offset_s32(w, off3)), xv);
+          }
+          if (k4 % 4) {  // the last 1..3 groups: tail-predicated, inactive words read as zero
+            const mve_pred16_t p = vctp32q(static_cast<uint32_t>(k4 % 4));
+            const int8x16_t xv = vld1q_s8(x);
+            acc0 = vmladavaq_s8(acc0, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w, off0, p)), xv);
+            acc1 = vmladavaq_s8(acc1, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w, off1, p)), xv);
+            acc2 = vmladavaq_s8(acc2, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w, off2, p)), xv);
+            acc3 = vmladavaq_s8(acc3, vreinterpretq_s8_s32(vldrwq_gather_offset_z_s32(w, off3, p)), xv);
           }
         }
         const int32_t acc[4] = {acc0, acc1, acc2, acc3};
