@@ -65,7 +65,7 @@ LstmCellFn cell_kernel(Isa isa) {
     case Isa::dsp: return lstm_cell__scalar;  // the cell: table lookups and scalar fixed point
 #endif
 #if defined(EARSHOT_KERNELS_MVE)
-    case Isa::mve: return lstm_cell__scalar;
+    case Isa::mve: return lstm_cell__mve;
 #endif
     default: return nullptr;
   }

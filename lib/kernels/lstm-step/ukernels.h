@@ -11,5 +11,6 @@ void lstm_cell__scalar(const int16_t* gates, int32_t hidden, int16_t* c16, int16
 void lstm_cell__avx2(const int16_t* gates, int32_t hidden, int16_t* c16, int16_t* h16, int8_t* h8);
 void lstm_cell__avx512vnni(const int16_t* gates, int32_t hidden, int16_t* c16, int16_t* h16, int8_t* h8);
 void lstm_cell__neon(const int16_t* gates, int32_t hidden, int16_t* c16, int16_t* h16, int8_t* h8);
+void lstm_cell__mve(const int16_t* gates, int32_t hidden, int16_t* c16, int16_t* h16, int8_t* h8);
 
 }  // namespace earshot::kernels
