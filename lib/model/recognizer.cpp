@@ -84,7 +84,9 @@ void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, 
   const size_t dec_scratch = use_beam ? BeamDecoder::scratch_size(model, beam) : GreedyDecoder::scratch_size(model);
   scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), dec_scratch));
   encoder_.layout(a, model);
-  ring_.layout(a, use_beam ? BeamDecoder::ring_frames(hp, beam) : GreedyDecoder::ring_frames(hp), hp.enc_hidden);
+  // The decoders read windows of at most 2W + 1 frames (MODEL.md step 5.4).
+  ring_.layout(a, use_beam ? BeamDecoder::ring_frames(hp, beam) : GreedyDecoder::ring_frames(hp), hp.enc_hidden,
+               2 * hp.half_window + 1);
   if (use_beam) {
     // The beam decoder object lives in the arena too (greedy recognizers do
     // not carry it); the measuring pass lays out a temporary.
