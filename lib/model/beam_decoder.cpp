@@ -54,7 +54,7 @@ void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
   h.score = a.take<int32_t>(B);
   h.n = a.take<uint32_t>(B);
   h.tokens = a.take<uint8_t>(B * max_chars_);
-  h.frames = a.take<uint32_t>(B * max_chars_);
+  h.frames = a.take<uint8_t>(B * max_chars_ * fs_);
   h.lp = a.take<int32_t>(B * max_chars_);
   if (ctc_w_) {
     h.ctc = a.take<int32_t>(B);
@@ -76,6 +76,15 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   hp_ = &m.hparams();
   max_chars_ = max_chars;
   width_ = width;
+  // Token frames as offsets from frame0_ = the first window centre s0 (MODEL.md
+  // step 4: max(start floor, onset - onset_back), the floor at most the onset).
+  // Every centre stays >= 256 s0 (advances are >= 0; the evidence bound holds
+  // a centre at L + W >= onset + W > s0) and a token's frame is
+  // min(centre, N - 1) with N - 1 >= onset >= s0. Token k is read after k + 1
+  // advances of at most max_advance_q8 each ((A sigmoid_q15 + 2^14) >> 15 <= A),
+  // from 256 s0: its offset is at most max_chars * A / 256 (en-small: 200 * 12
+  // = 2 400; 4 096 * 12 = 49 152 at the max_chars limit).
+  fs_ = uint64_t{max_chars} * hp_->max_advance_q8 / 256 <= 0xffff ? 2 : 4;
   ctc_w_ = ctc_weight_pct;
   ctc_R_ = ctc_frames(*hp_, width);
   const size_t B = width, V = hp_->vocab_size;
@@ -102,7 +111,7 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   cand_token_ = a.take<uint16_t>(B * B);
   cand_order_ = a.take<uint16_t>(B * B);
   fin_tokens_ = a.take<uint8_t>(B * max_chars);
-  fin_frames_ = a.take<uint32_t>(B * max_chars);
+  fin_frames_ = a.take<uint8_t>(B * max_chars * fs_);
   fin_lp_ = a.take<int32_t>(B * max_chars);
   fin_text_ = a.take<char>(B * (size_t{max_chars} + 1));
   fin_score_ = a.take<int32_t>(B);
@@ -111,6 +120,8 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   fin_n_ = a.take<uint32_t>(B);
   fin_order_ = a.take<uint32_t>(B);
   partial_ = a.take<char>(size_t{max_chars} + 1);
+  out_frames_ = a.take<uint32_t>(max_chars);
+  nb_frames_ = a.take<uint32_t>(max_chars);
 }
 
 void BeamDecoder::reset() {
@@ -131,8 +142,40 @@ uint32_t BeamDecoder::num_tokens() const {
 const uint8_t* BeamDecoder::tokens() const {
   return done() && n_fin_ ? fin_tokens_ + size_t{fin_order_[0]} * max_chars_ : hyp_.tokens;
 }
+uint32_t BeamDecoder::get_frame(const uint8_t* base, size_t k) const {
+  if (fs_ == 2) {
+    uint16_t v;
+    std::memcpy(&v, base + 2 * k, 2);
+    return static_cast<uint32_t>(frame0_ + v);
+  }
+  uint32_t v;
+  std::memcpy(&v, base + 4 * k, 4);
+  return static_cast<uint32_t>(frame0_ + v);
+}
+void BeamDecoder::put_frame(uint8_t* base, size_t k, uint32_t frame) const {
+  assert(frame >= frame0_ && (fs_ == 4 || frame - frame0_ <= 0xffff));
+  if (fs_ == 2) {
+    const auto v = static_cast<uint16_t>(frame - frame0_);
+    std::memcpy(base + 2 * k, &v, 2);
+  } else {
+    const auto v = static_cast<uint32_t>(frame - frame0_);
+    std::memcpy(base + 4 * k, &v, 4);
+  }
+}
+void BeamDecoder::frames_out(const uint8_t* base, uint32_t n, uint32_t* out) const {
+  for (uint32_t k = 0; k < n; ++k) out[k] = get_frame(base, k);
+}
 const uint32_t* BeamDecoder::token_frames() const {
-  return done() && n_fin_ ? fin_frames_ + size_t{fin_order_[0]} * max_chars_ : hyp_.frames;
+  if (done()) {
+    if (n_fin_) frames_out(fin_frames_ + size_t{fin_order_[0]} * max_chars_ * fs_, fin_n_[fin_order_[0]], out_frames_);
+  } else if (n_live_) {
+    frames_out(hyp_.frames, hyp_.n[0], out_frames_);
+  }
+  return out_frames_;
+}
+const uint32_t* BeamDecoder::nbest_frames(uint32_t i) const {
+  frames_out(fin_frames_ + size_t{fin_order_[i]} * max_chars_ * fs_, fin_n_[fin_order_[i]], nb_frames_);
+  return nb_frames_;
 }
 const int32_t* BeamDecoder::token_logprobs() const {
   return done() && n_fin_ ? fin_lp_ + size_t{fin_order_[0]} * max_chars_ : hyp_.lp;
@@ -157,7 +200,7 @@ void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const
   t.score[j] = f.score[i];
   t.n[j] = f.n[i];
   std::memcpy(t.tokens + size_t{j} * max_chars_, f.tokens + size_t{i} * max_chars_, f.n[i]);
-  std::memcpy(t.frames + size_t{j} * max_chars_, f.frames + size_t{i} * max_chars_, f.n[i] * sizeof(uint32_t));
+  std::memcpy(t.frames + size_t{j} * max_chars_ * fs_, f.frames + size_t{i} * max_chars_ * fs_, f.n[i] * fs_);
   std::memcpy(t.lp + size_t{j} * max_chars_, f.lp + size_t{i} * max_chars_, f.n[i] * sizeof(int32_t));
   if (ctc_w_ && (&f != &t || i != j)) {
     t.ctc[j] = f.ctc[i];
@@ -178,7 +221,7 @@ void BeamDecoder::swap_hyp(Hyps& h, uint32_t a, uint32_t b) const {
   const size_t m = std::max(h.n[a], h.n[b]), A = size_t{a} * max_chars_, Bo = size_t{b} * max_chars_;
   std::swap(h.n[a], h.n[b]);
   std::swap_ranges(h.tokens + A, h.tokens + A + m, h.tokens + Bo);
-  std::swap_ranges(h.frames + A, h.frames + A + m, h.frames + Bo);
+  std::swap_ranges(h.frames + A * fs_, h.frames + (A + m) * fs_, h.frames + Bo * fs_);
   std::swap_ranges(h.lp + A, h.lp + A + m, h.lp + Bo);
   if (ctc_w_) {
     std::swap(h.ctc[a], h.ctc[b]);
@@ -204,7 +247,7 @@ void BeamDecoder::extend_child(Hyps& h, uint32_t i, uint32_t j, uint32_t c, int6
   if (lm_w_) h.lm[j] = cand_lm_[c];
   const uint32_t len = h.n[i];
   h.tokens[size_t{j} * max_chars_ + len] = static_cast<uint8_t>(tok);
-  h.frames[size_t{j} * max_chars_ + len] = token_frame(h.p[i], n);
+  put_frame(h.frames + size_t{j} * max_chars_ * fs_, len, token_frame(h.p[i], n));
   h.lp[size_t{j} * max_chars_ + len] = s - h.score[i];
   if (grammar_) h.g[j] = grammar_->next(h.g[i], tok);
   h.n[j] = len + 1;
@@ -225,6 +268,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16
     std::memset(h.h8, 0, hp_->dec_hidden);
     std::memset(h.c16, 0, hp_->dec_hidden * sizeof(int16_t));
     h.p[0] = std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - hp_->onset_back) * 256;
+    frame0_ = static_cast<uint64_t>(h.p[0] >> 8);
     h.y[0] = 0;
     h.g[0] = grammar_ ? grammar_->start() : 0;
     h.score[0] = 0;
@@ -321,14 +365,14 @@ void BeamDecoder::add_finished(const Hyps& h, uint32_t i, int32_t tok, uint32_t 
   fin_order_[pos] = slot;
   const uint32_t np = h.n[i];
   uint8_t* ft = fin_tokens_ + size_t{slot} * max_chars_;
-  uint32_t* ff = fin_frames_ + size_t{slot} * max_chars_;
+  uint8_t* ff = fin_frames_ + size_t{slot} * max_chars_ * fs_;
   int32_t* fl = fin_lp_ + size_t{slot} * max_chars_;
   std::memcpy(ft, h.tokens + size_t{i} * max_chars_, np);
-  std::memcpy(ff, h.frames + size_t{i} * max_chars_, np * sizeof(uint32_t));
+  std::memcpy(ff, h.frames + size_t{i} * max_chars_ * fs_, np * fs_);
   std::memcpy(fl, h.lp + size_t{i} * max_chars_, np * sizeof(int32_t));
   if (tok >= 0) {
     ft[np] = static_cast<uint8_t>(tok);
-    ff[np] = frame;
+    put_frame(ff, np, frame);
     fl[np] = score - h.score[i];
   }
   char* txt = fin_text_ + size_t{slot} * (max_chars_ + 1);
@@ -468,8 +512,13 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     log_softmax_q10(z, V, lsm_);
     // 5.3 at the end of input: a centre past the last frame that has already
     // read kMaxCharsAtEnd characters there may only end (<eos>).
-    const bool must_end = (h.p[i] >> 8) > n - 1 &&
-                          chars_at_end(h.frames + size_t(i) * max_chars_, h.n[i], n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
+    // (chars_at_end over the stored frames: trailing tokens at frame N - 1.)
+    uint32_t at_end = 0;
+    if ((h.p[i] >> 8) > n - 1)
+      while (at_end < kMaxCharsAtEnd && at_end < h.n[i] &&
+             int64_t{get_frame(h.frames + size_t(i) * max_chars_ * fs_, h.n[i] - 1 - at_end)} >= n - 1)
+        ++at_end;
+    const bool must_end = at_end >= kMaxCharsAtEnd;
     int32_t m = 0;
     if (!grammar_) {
       for (int32_t v = 0; v < V; ++v) allowed_val_[v] = lsm_[v], allowed_tok_[v] = v;

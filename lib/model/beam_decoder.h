@@ -84,7 +84,8 @@ class BeamDecoder {
   const char* nbest_text(uint32_t i) const { return fin_text_ + size_t{fin_order_[i]} * (max_chars_ + 1); }
   uint32_t nbest_tokens(uint32_t i) const { return fin_n_[fin_order_[i]]; }
   int32_t nbest_score_q10(uint32_t i) const { return fin_score_[fin_order_[i]]; }
-  const uint32_t* nbest_frames(uint32_t i) const { return fin_frames_ + size_t{fin_order_[i]} * max_chars_; }
+  // Valid until the next nbest_frames() call (made from the stored offsets).
+  const uint32_t* nbest_frames(uint32_t i) const;
   const int32_t* nbest_logprobs(uint32_t i) const { return fin_lp_ + size_t{fin_order_[i]} * max_chars_; }
 
   // The LM is not used while a grammar is set: the grammar already says what may follow.
@@ -123,7 +124,7 @@ class BeamDecoder {
     int32_t* score = nullptr;   // [B] sum of log-softmax Q10
     uint32_t* n = nullptr;      // [B] tokens so far
     uint8_t* tokens = nullptr;  // [B][max_chars]
-    uint32_t* frames = nullptr; // [B][max_chars]
+    uint8_t* frames = nullptr;  // [B][max_chars] of fs_ bytes: token frames - frame0_ (put_frame)
     int32_t* lp = nullptr;      // [B][max_chars]: each token's log-softmax, Q10
     int32_t* ctc = nullptr;     // [B] CTC prefix score (log, Q10) of the tokens so far
     CtcState* cs = nullptr;     // [B] CTC state (arrays of ctc_frames() each)
@@ -169,7 +170,7 @@ class BeamDecoder {
   uint16_t* cand_order_ = nullptr;
   // Finished hypotheses (slots; fin_order_ ranks them best first).
   uint8_t* fin_tokens_ = nullptr;  // [B][max_chars]
-  uint32_t* fin_frames_ = nullptr; // [B][max_chars]
+  uint8_t* fin_frames_ = nullptr;  // [B][max_chars] of fs_ bytes, as Hyps::frames
   int32_t* fin_lp_ = nullptr;      // [B][max_chars]
   char* fin_text_ = nullptr;       // [B][max_chars + 1]
   int32_t* fin_score_ = nullptr;   // [B]
@@ -179,6 +180,16 @@ class BeamDecoder {
   uint32_t* fin_order_ = nullptr;  // [B]
   uint32_t n_fin_ = 0;
   char* partial_ = nullptr;        // [max_chars + 1]: the best live hypothesis's text
+  // Token frames are stored as offsets from the utterance's first decoder frame
+  // frame0_, in fs_ = 2 bytes where max_chars and the model's advance bound
+  // them below 2^16 (layout()), else 4. The API's uint32 frames are made on demand:
+  mutable uint32_t* out_frames_ = nullptr;  // [max_chars]: token_frames()
+  mutable uint32_t* nb_frames_ = nullptr;   // [max_chars]: nbest_frames()
+  uint32_t fs_ = 4;
+  uint64_t frame0_ = 0;
+  uint32_t get_frame(const uint8_t* base, size_t k) const;
+  void put_frame(uint8_t* base, size_t k, uint32_t frame) const;
+  void frames_out(const uint8_t* base, uint32_t n, uint32_t* out) const;
 
   uint32_t ctc_w_ = 0, ctc_R_ = 0;
   uint32_t lm_w_ = 0;
