@@ -103,13 +103,13 @@ void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uin
   allowed_tok_ = a.take<int32_t>(V);
   top_idx_ = a.take<int32_t>(B);
   top_val_ = a.take<int32_t>(B);
-  cand_score_ = a.take<int32_t>(B * B);
-  cand_ctc_ = a.take<int32_t>(B * B);
-  if (lm_w_) cand_lm_ = a.take<int32_t>(B * B);
-  cand_joint_ = a.take<int64_t>(B * B);
-  cand_parent_ = a.take<uint16_t>(B * B);
-  cand_token_ = a.take<uint16_t>(B * B);
-  cand_order_ = a.take<uint16_t>(B * B);
+  cand_score_ = a.take<int32_t>(B);
+  cand_ctc_ = a.take<int32_t>(B);
+  if (lm_w_) cand_lm_ = a.take<int32_t>(B);
+  cand_joint_ = a.take<int64_t>(B);
+  cand_parent_ = a.take<uint16_t>(B);
+  cand_token_ = a.take<uint16_t>(B);
+  cand_order_ = a.take<uint16_t>(B);
   fin_tokens_ = a.take<uint8_t>(B * max_chars);
   fin_frames_ = a.take<uint8_t>(B * max_chars * fs_);
   fin_lp_ = a.take<int32_t>(B * max_chars);
@@ -506,7 +506,13 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   // Expansions: per hypothesis the top `width` tokens the grammar allows
   // (every token without one; <eos> at the start or where a phrase may end),
   // ranked by log-softmax, ties to the lower token.
-  uint32_t nc = 0;
+  // The best `width` candidates, selected as they are made: joint score
+  // descending; candidates are made in (parent, rank) order and a later one
+  // enters only above an equal one, so ties go to the lower parent, then the
+  // lower token (equal scores of one parent mean equal log-probs, which top_k
+  // ranks by the lower token). Storage: `width` candidate slots; a new one
+  // takes a fresh slot, or, once all are kept, the slot of the one it pushes out.
+  uint32_t kept = 0;
   for (int32_t i = 0; i < B; ++i) {
     const int16_t* z = logits_ + size_t(i) * V;
     log_softmax_q10(z, V, lsm_);
@@ -540,31 +546,27 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     const uint8_t* lm_row = lm_on() ? lm_->row(h.tokens + size_t(i) * max_chars_, h.n[i]) : nullptr;
     for (int32_t j = 0; j < k; ++j) {
       const int32_t tok = allowed_tok_[top_idx_[j]];
-      cand_score_[nc] = h.score[i] + top_val_[j];
-      cand_ctc_[nc] = ctc_w_ ? ctc_.score(h.cs[i], tok) : 0;
+      const int32_t sc = h.score[i] + top_val_[j];
+      const int32_t ctc = ctc_w_ ? ctc_.score(h.cs[i], tok) : 0;
       const int32_t lm = lm_row ? h.lm[i] + CharLm::logprob_q10(lm_row, static_cast<uint32_t>(tok)) : 0;
-      if (lm_w_) cand_lm_[nc] = lm;
-      cand_joint_[nc] = joint(cand_score_[nc], cand_ctc_[nc], lm);
-      cand_parent_[nc] = static_cast<uint16_t>(i);
-      cand_token_[nc] = static_cast<uint16_t>(tok);
-      ++nc;
+      const int64_t jn = joint(sc, ctc, lm);
+      if (kept == width_ && jn <= cand_joint_[cand_order_[kept - 1]]) continue;
+      const uint32_t c = kept < width_ ? kept : cand_order_[width_ - 1];
+      cand_score_[c] = sc;
+      cand_ctc_[c] = ctc;
+      if (lm_w_) cand_lm_[c] = lm;
+      cand_joint_[c] = jn;
+      cand_parent_[c] = static_cast<uint16_t>(i);
+      cand_token_[c] = static_cast<uint16_t>(tok);
+      uint32_t pos = kept < width_ ? kept++ : width_ - 1;
+      while (pos > 0 && cand_joint_[cand_order_[pos - 1]] < jn) {
+        cand_order_[pos] = cand_order_[pos - 1];
+        --pos;
+      }
+      cand_order_[pos] = static_cast<uint16_t>(c);
     }
   }
   ++steps_;
-  // The best `width` candidates: score descending; candidates were made in
-  // (parent, rank) order, so a stable sort breaks ties by the lower parent,
-  // then the lower token (equal scores of one parent mean equal log-probs,
-  // which top_k ranks by the lower token).
-  uint32_t kept = 0;
-  for (uint32_t c = 0; c < nc; ++c) {
-    if (kept == width_ && cand_joint_[c] <= cand_joint_[cand_order_[kept - 1]]) continue;
-    uint32_t pos = kept < width_ ? kept++ : width_ - 1;
-    while (pos > 0 && cand_joint_[cand_order_[pos - 1]] < cand_joint_[c]) {
-      cand_order_[pos] = cand_order_[pos - 1];
-      --pos;
-    }
-    cand_order_[pos] = static_cast<uint16_t>(c);
-  }
 
   // The beam update, in place (no second set of hypotheses). Each kept
   // candidate comes from a live parent (rank order, slot = rank), and a child

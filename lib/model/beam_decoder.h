@@ -160,11 +160,11 @@ class BeamDecoder {
   int32_t* allowed_tok_ = nullptr;// [V]
   int32_t* top_idx_ = nullptr;    // [B]
   int32_t* top_val_ = nullptr;    // [B]
-  // Candidates of one step: B per hypothesis at most.
-  int32_t* cand_score_ = nullptr; // [B*B] attention score
-  int32_t* cand_ctc_ = nullptr;   // [B*B] CTC prefix score
-  int32_t* cand_lm_ = nullptr;    // [B*B] LM score (when lm_w_)
-  int64_t* cand_joint_ = nullptr; // [B*B] the rank
+  // The best B candidates of one step (selected as they are made: step_tail).
+  int32_t* cand_score_ = nullptr; // [B] attention score
+  int32_t* cand_ctc_ = nullptr;   // [B] CTC prefix score
+  int32_t* cand_lm_ = nullptr;    // [B] LM score (when lm_w_)
+  int64_t* cand_joint_ = nullptr; // [B] the rank
   uint16_t* cand_parent_ = nullptr;
   uint16_t* cand_token_ = nullptr;
   uint16_t* cand_order_ = nullptr;
