@@ -1,6 +1,6 @@
 #include "app/flash.h"
 
-#include "flash_layout.h"
+#include "image/flash_layout.h"
 #include "image/crc32.h"
 
 namespace earshot::fw {

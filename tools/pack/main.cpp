@@ -6,7 +6,7 @@
 //   earshot-pack tables --json     the kernels' compile-time tables (for tools/train/intref.py)
 //   earshot-pack flash --firmware FW.bin --model M.esm -o FLASH [--board virt|raspi2b|mps2-an500|mps3-an547]
 //                                  a board's flash file: firmware + model at the offsets of
-//                                  firmware/flash_layout.h (firmware/README.md "Flash layouts")
+//                                  lib/image/flash_layout.h (firmware/README.md "Flash layouts")
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "../../firmware/flash_layout.h"
+#include "image/flash_layout.h"
 #include "image/crc32.h"
 #include "image/image.h"
 #include "kernels/activation.h"
@@ -297,7 +297,7 @@ int tables_cmd() {
   return 0;
 }
 
-// The board's flash file (firmware/flash_layout.h): validates both inputs
+// The board's flash file (lib/image/flash_layout.h): validates both inputs
 // first, writes nothing unless everything fits, and replaces `out` atomically.
 int flash_cmd(const std::string& fw_path, const std::string& model_path, const std::string& out,
               const std::string& board_name) {

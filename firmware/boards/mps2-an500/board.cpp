@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "flash_layout.h"
+#include "image/flash_layout.h"
 #include "arch/armv7a/semihosting.h"
 #include "arch/armv7m/cmsdk_uart.h"
 #include "arch/armv7m/scb.h"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <iterator>
 
-#include "flash_layout.h"
+#include "image/flash_layout.h"
 #include "arch/armv7a/mmu.h"
 #include "arch/armv7a/pmu.h"
 #include "arch/armv7a/semihosting.h"

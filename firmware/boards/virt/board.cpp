@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "flash_layout.h"
+#include "image/flash_layout.h"
 #include "arch/armv7a/pmu.h"
 #include "arch/armv7a/semihosting.h"
 #include "boards/board.h"
