@@ -1348,6 +1348,24 @@ def case_memory():
         os.remove(path)
 
 
+def case_beam_arena():
+    """Issue 28's memory goal: beam search at width 8 on the shipped model at the default config
+    (max_chars 200, CTC prefix scoring and the character LM on) fits a 96 KiB (98 304-byte) arena,
+    and runs in it (--arena-kb 96) with the same text (measured 97 151 bytes after the in-place
+    hypothesis update, the shorter ring, 16-bit token frames and B candidate slots; 135 231 before)."""
+    m = shipped_model()
+    f = sample("kal-timer.wav")
+    arena = lambda err: int(re.search(r"arena (\d+) bytes", err).group(1)) if re.search(r"arena (\d+) bytes", err) else 0
+    rc, out, err = run(["transcribe", "--model", m, "-v", "--beam", "8", f])
+    need = arena(err)
+    check(rc == 0 and "character LM" in err and "unused" not in err, f"beam 8, default config, LM on ({err.strip()[:300]})")
+    check(0 < need <= 98304, f"beam 8 arena of the shipped model: {need} bytes, goal <= 98 304 (96 KiB)")
+    rc2, out2, err2 = run(["transcribe", "--model", m, "--beam", "8", "--arena-kb", "96", f])
+    check(rc2 == 0 and out2 == out and out.strip() != "", f"beam 8 runs in --arena-kb 96 with the same text ({err2.strip()[:200]})")
+    rc0, _, err0 = run(["transcribe", "--model", m, "-v", "--beam", "8", "--ctc-weight", "0", f])
+    check(rc0 == 0 and 0 < arena(err0) < need, f"--ctc-weight 0 needs less ({arena(err0)} vs {need})")
+
+
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
 
 
