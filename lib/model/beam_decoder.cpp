@@ -517,14 +517,15 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     const int16_t* z = logits_ + size_t(i) * V;
     log_softmax_q10(z, V, lsm_);
     // 5.3 at the end of input: a centre past the last frame that has already
-    // read kMaxCharsAtEnd characters there may only end (<eos>).
+    // read kMaxCharsAtEnd characters there may only end (<eos>); with a grammar,
+    // once its phrase is complete (until then it may finish the phrase).
     // (chars_at_end over the stored frames: trailing tokens at frame N - 1.)
     uint32_t at_end = 0;
     if ((h.p[i] >> 8) > n - 1)
       while (at_end < kMaxCharsAtEnd && at_end < h.n[i] &&
              int64_t{get_frame(h.frames + size_t(i) * max_chars_ * fs_, h.n[i] - 1 - at_end)} >= n - 1)
         ++at_end;
-    const bool must_end = at_end >= kMaxCharsAtEnd;
+    const bool must_end = at_end >= kMaxCharsAtEnd && (!grammar_ || grammar_->accepting(h.g[i]));
     int32_t m = 0;
     if (!grammar_) {
       for (int32_t v = 0; v < V; ++v) allowed_val_[v] = lsm_[v], allowed_tok_[v] = v;

@@ -137,8 +137,11 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   // Window [max(0, c - W), min(N - 1, c + W)]; a centre beyond the end (only
   // after the input ended: until then N > c + W) leaves the last frame alone,
   // and once kMaxCharsAtEnd characters were read at the last frame (centre at
-  // or past it) the step's only token is <eos> (5.5).
-  const bool must_end = c > n - 1 && chars_at_end(frames_, n_tokens_, n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
+  // or past it) the step's only token is <eos> (5.5) — with a grammar, once its
+  // phrase is complete: a phrase the end cut short would be lost, and the
+  // grammar itself bounds what remains (MODEL.md 5.3).
+  const bool must_end = c > n - 1 && (!grammar_ || grammar_->accepting(gstate_)) &&
+                        chars_at_end(frames_, n_tokens_, n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
   const int64_t last = std::min(n - 1, c + W);
   const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
   assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
@@ -186,12 +189,7 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
                                               static_cast<uint32_t>(ap.frames)});
   ++steps_;
   if (y == 0) {
-    if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) {
-      no_match_ = true;
-      // Ended by 5.3 inside a phrase, where the grammar allows no <eos>: no
-      // path ended, as in beam search (whose result then has score 0).
-      if (must_end) score_ = 0;
-    }
+    if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) no_match_ = true;
     phase_ = Phase::kDone;
     if (no_match_) text_[n_tokens_ = 0] = '\0';
     return false;

@@ -1299,6 +1299,23 @@ def case_runaway():
                   f"tones {mode}: {os.path.basename(f)} gives a short or empty text: {o['tokens']} tokens {o['text'][:60]!r}")
             check(all(0 <= t <= d for t in times),
                   f"tones {mode}: {os.path.basename(f)} ({d} s): token and word times within the file: {times[:10]}")
+    # With a grammar the rule waits for a complete phrase (a phrase cut short would be lost), so a
+    # looping word list (any sequence of its words) is what could still run on: it must stop at the
+    # first word end after K characters at the end. Rejection off, so whatever was decoded shows.
+    words = os.path.join(TMP, "tone-words.txt")
+    with open(words, "w") as fh:
+        fh.write("what world wrong two do you want a we ooh oh no\n")
+    for mode in (["--beam", "1"], ["--beam", "16"]):
+        rc, out, err = run(["transcribe", "--model", m, "--json", "--reject", "0", "--words", words] + mode + files)
+        res = json_lines(out, f"tones {mode} words")
+        check(rc == 0 and len(res) == len(files), f"tones {mode} words: one result per file ({err.strip()[:200]})")
+        for f, o in zip(files, res):
+            d = durs[f]
+            times = o.get("token_times", []) + [x for wd in o.get("words", []) for x in (wd["start"], wd["end"])]
+            check(o["tokens"] <= 16, f"tones {mode} words: {os.path.basename(f)} stops within a word of the end: "
+                  f"{o['tokens']} tokens {o['text'][:60]!r}")
+            check(all(0 <= t <= d for t in times),
+                  f"tones {mode} words: {os.path.basename(f)} ({d} s): times within the file: {times[:10]}")
 
 
 def peak_rss_kb(args):
