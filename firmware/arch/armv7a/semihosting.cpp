@@ -46,6 +46,13 @@ bool get_cmdline(char* buf, size_t size) {
   return size > 0 && call(kSysGetCmdline, block) == 0;
 }
 
+const char* cmdline_args(char* buf, size_t size) {
+  if (!get_cmdline(buf, size)) return nullptr;
+  const char* p = buf;
+  while (*p && *p != ' ') ++p;
+  return *p ? p + 1 : p;
+}
+
 int open_read(const char* path) {
   size_t len = 0;
   while (path[len]) ++len;

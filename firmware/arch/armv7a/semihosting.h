@@ -13,6 +13,11 @@ namespace semihosting {
 // False if there is none, it does not fit, or there is no host.
 bool get_cmdline(char* buf, size_t size);
 
+// The command line's arguments: get_cmdline() into buf, then what follows the
+// program name (QEMU passes "<kernel file> <-append text>", semihosting
+// arg=... the same). Null if there is no command line (see get_cmdline).
+const char* cmdline_args(char* buf, size_t size);
+
 // SYS_EXIT_EXTENDED: QEMU exits with `status` (plain SYS_EXIT on AArch32 can
 // only say "success" or "failure"). With no host it waits forever (wfi).
 [[noreturn]] void exit(int status);

@@ -3,6 +3,7 @@
 set(_arch ${CMAKE_CURRENT_LIST_DIR}/../../arch)
 add_library(earshot_board OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/board.cpp
+  ${_arch}/armv7m/cmsdk_board.cpp
   ${_arch}/armv7m/reset.S
   ${_arch}/armv7m/start.cpp
   ${_arch}/armv7m/fault.cpp

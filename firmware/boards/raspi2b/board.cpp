@@ -2,7 +2,6 @@
 // PMU cycle counter, semihosting (arguments and exit status) when QEMU or a
 // debugger provides it, console exit report when nothing does.
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 
 #include "image/flash_layout.h"
@@ -63,11 +62,7 @@ extern "C" void board_init() {
   // Probe for a semihosting host with the call we need anyway. With none
   // (a real board), semihosting_optional.S makes it fail and marks the host
   // absent, so board_exit() reports on the console instead.
-  if (semihosting::get_cmdline(g_cmdline, sizeof g_cmdline)) {
-    // QEMU passes "<kernel file> <-append text>": drop the program name.
-    const char* args = std::strchr(g_cmdline, ' ');
-    g_args = args ? args + 1 : "";
-  }
+  if (const char* args = semihosting::cmdline_args(g_cmdline, sizeof g_cmdline)) g_args = args;
 }
 
 extern "C" void board_putc(char c) {

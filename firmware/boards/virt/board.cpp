@@ -1,7 +1,6 @@
 // QEMU virt: PL011 console, PMU cycle counter, semihosting for the command
 // line (-append) and the exit status, the flash layout in pflash bank 1.
 #include <cstdint>
-#include <cstring>
 
 #include "image/flash_layout.h"
 #include "arch/armv7a/pmu.h"
@@ -34,10 +33,8 @@ extern "C" void board_putc(char c) {
 extern "C" uint64_t board_cycles() { return armv7a::pmu_cycles(); }
 
 extern "C" const char* board_cmdline() {
-  if (!semihosting::get_cmdline(g_cmdline, sizeof g_cmdline)) return "";
-  // QEMU passes "<kernel file> <-append text>": drop the program name.
-  const char* args = std::strchr(g_cmdline, ' ');
-  return args ? args + 1 : "";
+  const char* args = semihosting::cmdline_args(g_cmdline, sizeof g_cmdline);
+  return args ? args : "";
 }
 
 extern "C" BoardFlash board_flash() {
