@@ -29,7 +29,7 @@ inline int32_t sxtb16_ror8(int32_t w) {
 }  // namespace
 
 void attn_dot__dsp(const AttnParams& p, const AttnDotArgs& a, void*) {
-  int16_t z[kAttnMaxFrames], pr[kAttnMaxFrames];
+  int16_t z[kAttnMaxFrames];
   const int32_t D = p.dim, D4 = D / 4 * 4;
   for (int32_t t = 0; t < p.frames; ++t) {
     const int8_t* k = a.keys + t * a.key_stride;
@@ -42,10 +42,7 @@ void attn_dot__dsp(const AttnParams& p, const AttnDotArgs& a, void*) {
     for (int32_t d = D4; d < D; ++d) acc += a.q[d] * k[d];
     z[t] = requant_s16(acc, p.score_mult, p.score_shift);
   }
-  softmax_q10_to_q15(z, p.frames, pr);
-  attn_context__scalar(p, pr, a.values, a.value_stride, a.ctx);
-  if (a.probs)
-    for (int32_t t = 0; t < p.frames; ++t) a.probs[t] = pr[t];
+  attn_finish__scalar(p, z, a.values, a.value_stride, a.ctx, a.probs);
 }
 
 }  // namespace earshot::kernels

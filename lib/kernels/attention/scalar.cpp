@@ -27,30 +27,33 @@ void attn_context__scalar(const AttnParams& p, const int16_t* probs, const int8_
   }
 }
 
+void attn_finish__scalar(const AttnParams& p, const int16_t* z, const int8_t* values, ptrdiff_t stride, int8_t* ctx,
+                         int16_t* probs) {
+  int16_t pr[kAttnMaxFrames];
+  softmax_q10_to_q15(z, p.frames, pr);
+  attn_context__scalar(p, pr, values, stride, ctx);
+  if (probs)
+    for (int32_t t = 0; t < p.frames; ++t) probs[t] = pr[t];
+}
+
 void attn_dot__scalar(const AttnParams& p, const AttnDotArgs& a, void*) {
-  int16_t z[kAttnMaxFrames], pr[kAttnMaxFrames];
+  int16_t z[kAttnMaxFrames];
   for (int32_t t = 0; t < p.frames; ++t) {
     int32_t acc = 0;
     for (int32_t d = 0; d < p.dim; ++d) acc += a.q[d] * a.keys[t * a.key_stride + d];
     z[t] = requant_s16(acc, p.score_mult, p.score_shift);
   }
-  softmax_q10_to_q15(z, p.frames, pr);
-  attn_context__scalar(p, pr, a.values, a.value_stride, a.ctx);
-  if (a.probs)
-    for (int32_t t = 0; t < p.frames; ++t) a.probs[t] = pr[t];
+  attn_finish__scalar(p, z, a.values, a.value_stride, a.ctx, a.probs);
 }
 
 void attn_additive__scalar(const AttnParams& p, const AttnAddArgs& a, void*) {
-  int16_t z[kAttnMaxFrames], pr[kAttnMaxFrames];
+  int16_t z[kAttnMaxFrames];
   for (int32_t t = 0; t < p.frames; ++t) {
     int32_t acc = 0;
     for (int32_t d = 0; d < p.dim; ++d) acc += a.v[d] * tanh_q15(sat16(a.wk[t * a.wk_stride + d] + a.uq[d]));
     z[t] = requant_s16(acc, p.score_mult, p.score_shift);
   }
-  softmax_q10_to_q15(z, p.frames, pr);
-  attn_context__scalar(p, pr, a.values, a.value_stride, a.ctx);
-  if (a.probs)
-    for (int32_t t = 0; t < p.frames; ++t) a.probs[t] = pr[t];
+  attn_finish__scalar(p, z, a.values, a.value_stride, a.ctx, a.probs);
 }
 
 }  // namespace earshot::kernels

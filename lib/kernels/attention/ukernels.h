@@ -18,5 +18,9 @@ void attn_dot__mve(const AttnParams& p, const AttnDotArgs& a, void* scratch);
 // Shared scalar pieces (scalar.cpp).
 void attn_context__scalar(const AttnParams& p, const int16_t* probs, const int8_t* values, ptrdiff_t stride,
                           int8_t* ctx);
+// From the scores z (p.frames, Q10) on, as the reference does it: softmax, the
+// context, and the weights copied out when the caller asked for them.
+void attn_finish__scalar(const AttnParams& p, const int16_t* z, const int8_t* values, ptrdiff_t stride, int8_t* ctx,
+                         int16_t* probs);
 
 }  // namespace earshot::kernels

@@ -77,14 +77,8 @@ void s8_gemm__dsp(const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
           }
         }
         const int32_t acc[4] = {acc0, acc1, acc2, acc3};
-        for (int r = 0; r < 4 && r0 + r < n; ++r) {
-          const int32_t o = o0 + r;
-          switch (a.out_type) {
-            case OutType::s32: static_cast<int32_t*>(a.y)[b * a.y_stride + o] = acc[r]; break;
-            case OutType::s16: static_cast<int16_t*>(a.y)[b * a.y_stride + o] = requant_s16(acc[r], m.mult[o], m.shift[o]); break;
-            case OutType::s8: static_cast<int8_t*>(a.y)[b * a.y_stride + o] = requant_s8(acc[r], m.mult[o], m.shift[o]); break;
-          }
-        }
+        for (int r = 0; r < 4 && r0 + r < n; ++r)
+          store_out(m, a, b, o0 + r, acc[r]);
       }
     }
   }
