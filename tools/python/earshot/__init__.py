@@ -48,17 +48,17 @@ def _candidates():
 
 
 def _load():
-    tried = []
-    for libdir, model in _candidates():
+    """(libearshot, libearshot-audio or None, default model): the first place with the library; its
+    own model where it has one, else the first place's that exists."""
+    places = list(_candidates())
+    models = [m for _, m in places if m and os.path.exists(m)]
+    for libdir, model in places:
         path = os.path.join(libdir, "libearshot.so")
-        tried.append(path)
         if os.path.exists(path):
-            lib = C.CDLL(path)
             audio_path = os.path.join(libdir, "libearshot-audio.so")
             audio = C.CDLL(audio_path) if os.path.exists(audio_path) else None
-            models = [m for _, m in _candidates() if m and os.path.exists(m)]
-            return lib, audio, model if model and os.path.exists(model) else (models[0] if models else None)
-    raise ImportError("earshot: libearshot.so not found (looked at " + ", ".join(tried) +
+            return C.CDLL(path), audio, model if model in models else (models[0] if models else None)
+    raise ImportError("earshot: libearshot.so not found (looked in " + ", ".join(d for d, _ in places) +
                       "); build it (cmake --build --preset host) or install earshot, or set EARSHOT_LIBRARY_DIR")
 
 
