@@ -1,11 +1,15 @@
 // Fatal exception report: one JSON line on the console, then exit with
-// kExitFault. Deliberately self-contained (own hex output, no app code): it
+// kExitFault. Deliberately self-contained (arch/fault_report.h's output, no app code): it
 // runs when the rest of the program may be in any state.
 #include <cstdint>
 
+#include "arch/fault_report.h"
 #include "boards/board.h"
 
 namespace {
+
+using fault_report::put;
+using fault_report::put_hex;
 
 struct VectorInfo {
   const char* name;
@@ -18,18 +22,6 @@ constexpr VectorInfo kVectors[] = {
     {"prefetch abort", 4, 4}, {"data abort", 8, 8},            {"reserved vector 0x14", 4, 4},
     {"irq", 4, 4},            {"fiq", 4, 4},
 };
-
-void put(const char* s) {
-  while (*s) board_putc(*s++);
-}
-
-void put_hex(const char* key, uint32_t v) {
-  put(",\"");
-  put(key);
-  put("\":\"0x");
-  for (int shift = 28; shift >= 0; shift -= 4) board_putc("0123456789abcdef"[(v >> shift) & 0xF]);
-  board_putc('"');
-}
 
 uint32_t dfsr() { uint32_t v; asm volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(v)); return v; }
 uint32_t dfar() { uint32_t v; asm volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(v)); return v; }

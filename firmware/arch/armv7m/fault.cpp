@@ -1,25 +1,17 @@
 // M-profile fault report: one JSON line on the console, then exit with
-// kExitFault. Self-contained (own hex output, no app code), like
+// kExitFault. Self-contained (the hex output of arch/fault_report.h, no app code), like
 // arch/armv7a/fault.cpp, whose names it keeps where the cause is the same
 // ("undefined instruction"), so the common tests read both.
 #include <cstdint>
 
 #include "arch/armv7m/scb.h"
+#include "arch/fault_report.h"
 #include "boards/board.h"
 
 namespace {
 
-void put(const char* s) {
-  while (*s) board_putc(*s++);
-}
-
-void put_hex(const char* key, uint32_t v) {
-  put(",\"");
-  put(key);
-  put("\":\"0x");
-  for (int shift = 28; shift >= 0; shift -= 4) board_putc("0123456789abcdef"[(v >> shift) & 0xF]);
-  board_putc('"');
-}
+using fault_report::put;
+using fault_report::put_hex;
 
 const char* exception_name(uint32_t ipsr) {
   switch (ipsr) {
