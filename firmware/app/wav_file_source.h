@@ -1,5 +1,5 @@
 // AudioSource over a WAV file on the semihosting host (QEMU's file system):
-// SYS_OPEN / SYS_FLEN / SYS_READ copy the whole file into one static buffer
+// read_host_file (app/host_file.h) copies the whole file into one static buffer
 // (EARSHOT_FW_AUDIO_BYTES, build option), lib/audio/wav.h validates it (RIFF,
 // 16-bit PCM, mono, 16 kHz) and read() hands out the samples from there.
 // Test and demo plumbing: a board's microphone driver needs none of this.
