@@ -77,6 +77,12 @@ JsonLine& JsonLine::num(const char* k, int64_t value) {
   return *this;
 }
 
+JsonLine& JsonLine::flag(const char* k, bool value) {
+  key(k);
+  put(value ? "true" : "false");
+  return *this;
+}
+
 JsonLine& JsonLine::real(const char* k, uint64_t num, uint64_t den) {
   key(k);
   put_decimal(num, den, true);

@@ -24,6 +24,7 @@ class JsonLine {
   JsonLine() { put("{"); }
   JsonLine& str(const char* key, const char* value);
   JsonLine& num(const char* key, int64_t value);
+  JsonLine& flag(const char* key, bool value);  // true / false
   // [v0 * mul / div, ...] with put_decimal (div = 1: integers, else reals).
   JsonLine& nums(const char* key, const uint32_t* values, size_t n, uint64_t mul = 1, uint64_t div = 1);
   // num / den as a JSON real (put_decimal), e.g. real("start", 960, 1000) -> 0.96

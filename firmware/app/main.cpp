@@ -6,6 +6,12 @@
 //                  model in flash: one JSON line per file (transcriber.h)
 //   arena=BYTES    use only this much of the static arena (tests: an arena
 //                  too small for the model must be reported at start-up)
+//   phrases=FILE   constrain the text to this phrase list (one phrase a line,
+//                  or JSGF; read through semihosting, app/phrase_list.h) and
+//                  decode with beam search (beam-search builds only,
+//                  EARSHOT_BEAM_SEARCH=ON: presets firmware-*-beam)
+//   beam=N         beam width (beam-search builds; default: EARSHOT_FW_BEAM
+//                  with a phrase list, else 1, greedy, as the greedy firmware)
 //   golden         the front-end golden check (also what runs with no
 //                  arguments at all, e.g. on a board without a debugger)
 //   corrupt=NAME   golden check, with one feature of signal NAME flipped (must fail)
@@ -13,8 +19,9 @@
 //   fault=align    misaligned LDM: a data abort (must report and exit 3)
 //
 // Memory: everything static. The model is read in place from flash; the
-// recognizer lives in g_arena (EARSHOT_FW_ARENA_BYTES), its model handle in
-// g_model_handle; no heap (newlib_glue.cpp refuses one).
+// recognizer lives in g_arena (EARSHOT_FW_ARENA_BYTES), after the compiled
+// phrase list when there is one, its model handle in g_model_handle; no heap
+// (newlib_glue.cpp refuses one).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +29,7 @@
 #include "app/console.h"
 #include "app/flash.h"
 #include "app/golden_check.h"
+#include "app/phrase_list.h"
 #include "app/stack_paint.h"
 #include "app/transcriber.h"
 #include "app/wav_file_source.h"
@@ -31,6 +39,9 @@
 
 #ifndef EARSHOT_FW_ARENA_BYTES
 #error "EARSHOT_FW_ARENA_BYTES (bytes of the recognizer's arena) is set by firmware/CMakeLists.txt"
+#endif
+#if EARSHOT_BEAM_SEARCH && !defined(EARSHOT_FW_BEAM)
+#error "EARSHOT_FW_BEAM (the phrase list's beam width) is set by firmware/CMakeLists.txt"
 #endif
 
 namespace {
@@ -50,6 +61,8 @@ struct Options {
   const char* corrupt = nullptr;
   const char* fault = nullptr;
   size_t arena_limit = 0;  // 0: all of g_arena
+  const char* phrases = nullptr;
+  uint32_t beam = 0;       // 0: the default (EARSHOT_FW_BEAM with a phrase list, else greedy)
   bool bad = false;        // an argument was refused (all zero: .bss, not .data)
 };
 
@@ -66,6 +79,26 @@ void bad_argument(const char* arg, const char* why) {
 const char* value_of(const char* arg, const char* key) {
   const size_t n = std::strlen(key);
   return std::strncmp(arg, key, n) == 0 && arg[n] == '=' ? arg + n + 1 : nullptr;
+}
+
+// phrases=FILE and beam=N: the beam-search build's. The greedy build refuses
+// them here rather than in the library: it has no phrase-list code at all (and
+// a beam width would only fail once the recognizer is made).
+void parse_search(const char* arg) {
+#if EARSHOT_BEAM_SEARCH
+  if (const char* v = value_of(arg, "phrases")) {
+    g_opt.phrases = v;
+    return;
+  }
+  const char* v = value_of(arg, "beam");
+  char* end;
+  const unsigned long n = std::strtoul(v, &end, 10);
+  if (*v == '\0' || *end != '\0' || n == 0 || n > 32) bad_argument(arg, "beam=N needs a width from 1 to 32");
+  else g_opt.beam = static_cast<uint32_t>(n);
+#else
+  bad_argument(arg, "this firmware decodes greedily only: phrase lists and beam search need the beam-search build "
+                    "(build option EARSHOT_BEAM_SEARCH=ON, presets firmware-*-beam)");
+#endif
 }
 
 void parse(const char* cmdline) {
@@ -98,8 +131,11 @@ void parse(const char* cmdline) {
       const unsigned long n = std::strtoul(v, &end, 10);
       if (*v == '\0' || *end != '\0' || n == 0) bad_argument(arg, "arena=BYTES needs a positive number");
       else o.arena_limit = n;
+    } else if (value_of(arg, "phrases") || value_of(arg, "beam")) {
+      parse_search(arg);
     } else if (std::strchr(arg, '=')) {
-      bad_argument(arg, "unknown argument (FILE.wav, arena=BYTES, golden, corrupt=NAME, fault=undef|align)");
+      bad_argument(arg, "unknown argument (FILE.wav, arena=BYTES, phrases=FILE, beam=N, golden, corrupt=NAME, "
+                        "fault=undef|align)");
     } else if (o.num_files == kMaxFiles) {
       bad_argument(arg, "too many files for one run");
     } else {
@@ -107,6 +143,7 @@ void parse(const char* cmdline) {
     }
   }
   if (o.golden && o.num_files) bad_argument(o.files[0], "golden and audio files do not go together");
+  if (o.phrases && !o.num_files) bad_argument(o.phrases, "a phrase list needs audio files to decode");
 }
 
 // Faults on purpose so the tests see the vector table report real exceptions.
@@ -136,7 +173,22 @@ int transcribe_files(size_t arena_bytes) {
     return kExitError;
   }
   Transcriber& transcriber = g_transcriber;
-  if (const int st = transcriber.open(model, g_model_handle, sizeof g_model_handle, g_arena, arena_bytes))
+  if (const int st = transcriber.open(model, g_model_handle, sizeof g_model_handle)) return st;
+  // The phrase list compiles at the start of the arena; the recognizer takes
+  // what follows (app/phrase_list.h: the compiler's scratch is reused).
+  const earshot_grammar* grammar = nullptr;
+  size_t grammar_bytes = 0;
+  uint32_t beam = g_opt.beam;
+#if EARSHOT_BEAM_SEARCH
+  if (g_opt.phrases) {
+    if (const int st = compile_phrase_list(transcriber.model(), g_opt.phrases, g_arena, arena_bytes, &grammar,
+                                           &grammar_bytes))
+      return st;
+    if (!beam) beam = EARSHOT_FW_BEAM;
+  }
+#endif
+  if (const int st = transcriber.start(g_arena + grammar_bytes, arena_bytes - grammar_bytes, beam, grammar,
+                                       grammar_bytes))
     return st;
   int status = kExitOk;
   for (int i = 0; i < g_opt.num_files; ++i) {

@@ -8,6 +8,9 @@ namespace earshot::fw {
 namespace {
 
 constexpr size_t kMaxChunk = 480;  // 10 ms at up to 48 kHz
+// Grammars and beam widths come only with the beam-search build's phrase
+// lists (app/phrase_list.h): in the greedy build their paths fold away.
+constexpr bool kBeamBuild = EARSHOT_BEAM_SEARCH;
 
 int fail_setup(const char* what) {
   JsonLine().str("error", what).str("detail", earshot_last_error()).end();
@@ -21,22 +24,39 @@ int fail_file(const char* file, const char* what) {
 
 }  // namespace
 
-int Transcriber::open(const FlashModel& m, void* handle, size_t handle_bytes, void* arena, size_t arena_bytes) {
+int Transcriber::open(const FlashModel& m, void* handle, size_t handle_bytes) {
   if (earshot_model_open(m.image, m.bytes, handle, handle_bytes, &model_) != EARSHOT_OK)
     return fail_setup("the model in flash is not usable");
   if (earshot_model_get_info(model_, &info_) != EARSHOT_OK) return fail_setup("earshot_model_get_info failed");
-  if (earshot_arena_size(model_, nullptr, &arena_needed_) != EARSHOT_OK) return fail_setup("earshot_arena_size failed");
+  return kExitOk;
+}
+
+int Transcriber::start(void* arena, size_t arena_bytes, uint32_t beam, const earshot_grammar* grammar,
+                       size_t grammar_bytes) {
+  // Only the width differs from the defaults: the same config as the host's
+  // `earshot transcribe --beam N [--grammar FILE]`.
+  earshot_recognizer_config cfg = {};
+  cfg.beam = beam;
+  beam_ = beam;
+  grammar_ = grammar;
+  grammar_bytes_ = grammar_bytes;
+  if (earshot_arena_size(model_, &cfg, &arena_needed_) != EARSHOT_OK) return fail_setup("earshot_arena_size failed");
   if (arena_needed_ > arena_bytes) {
     // Said at start-up, before any audio: the build's arena does not fit the model.
-    JsonLine()
-        .str("error", "arena too small for the model (build option EARSHOT_FW_ARENA_BYTES, or the arena=BYTES argument)")
+    JsonLine line;
+    line.str("error",
+             "arena too small for the model (build option EARSHOT_FW_ARENA_BYTES, or the arena=BYTES argument)")
         .num("arena_needed", static_cast<int64_t>(arena_needed_))
-        .num("arena_bytes", static_cast<int64_t>(arena_bytes))
-        .end();
+        .num("arena_bytes", static_cast<int64_t>(arena_bytes));
+    // The phrase list's bytes, taken from the arena before the recognizer's.
+    if (kBeamBuild && grammar) line.num("grammar_bytes", static_cast<int64_t>(grammar_bytes));
+    line.end();
     return kExitError;
   }
-  if (earshot_recognizer_create(model_, nullptr, arena, arena_bytes, &rec_) != EARSHOT_OK)
+  if (earshot_recognizer_create(model_, &cfg, arena, arena_bytes, &rec_) != EARSHOT_OK)
     return fail_setup("earshot_recognizer_create failed");
+  if (kBeamBuild && grammar && earshot_set_grammar(rec_, grammar) != EARSHOT_OK)
+    return fail_setup("earshot_set_grammar failed");
   return kExitOk;
 }
 
@@ -48,7 +68,18 @@ bool Transcriber::collect() {
   earshot_result r;
   if (earshot_get_result(rec_, &r) != EARSHOT_OK) return false;
   last_frames_ = r.encoder_frames;
-  if (r.num_tokens == 0) return true;  // nothing said (no-match utterances are not kept here: no grammar)
+  if (kBeamBuild && r.no_match) {
+    // Rejected by the grammar: no text, timed where the utterance ended, left
+    // out of the file's score (the host's copy_result and recognize()).
+    if (n_utts_ == kMaxUtterances) return false;
+    const uint32_t ms = static_cast<uint32_t>(uint64_t{r.encoder_frames} * 1000 * info_.encoder_frame_samples /
+                                              info_.sample_rate_hz);
+    utt_match_q15_[n_utts_] = r.match_q15;
+    utt_no_match_[n_utts_] = true;
+    utts_[n_utts_++] = Span{n_chars_, 0, ms, ms, r.confidence_q15};
+    return true;
+  }
+  if (r.num_tokens == 0) return true;  // nothing said
   const uint32_t join = n_chars_ ? 1 : 0;
   if (n_chars_ + join + r.num_tokens > kMaxChars || n_utts_ == kMaxUtterances || n_words_ + r.num_words > kMaxWords)
     return false;
@@ -62,6 +93,8 @@ bool Transcriber::collect() {
     frames_[n_chars_++] = r.token_frames[i];
   }
   text_[n_chars_] = '\0';
+  utt_match_q15_[n_utts_] = r.match_q15;
+  utt_no_match_[n_utts_] = false;
   Span& u = utts_[n_utts_++];
   u = Span{first, r.num_tokens, 0, 0, r.confidence_q15};
   for (uint32_t i = 0; i < r.num_words; ++i) {
@@ -125,31 +158,50 @@ int Transcriber::run(AudioSource& src, const char* file) {
 
   // Confidence as the host prints it: the Q15 value rounded to 4 decimals.
   auto conf = [](int32_t q15) { return (static_cast<uint64_t>(q15) * 10000 + 16384) >> 15; };
+  // The file's confidence: of its matched utterances' characters; with none,
+  // the best rejected utterance's (what the nearest phrase scored), as the host.
+  // Its match: the best utterance's; no_match: some rejected and none matched.
+  int32_t confidence = count_ ? earshot_confidence_q15(static_cast<int32_t>(score_), count_) : 0;
+  int32_t match = 0;
+  bool any_match = false, any_rejected = false;
+  for (uint32_t i = 0; kBeamBuild && i < n_utts_; ++i) {
+    if (!count_ && utts_[i].confidence_q15 >= confidence) confidence = utts_[i].confidence_q15;
+    if (utt_match_q15_[i] > match) match = utt_match_q15_[i];
+    any_rejected = any_rejected || utt_no_match_[i];
+    any_match = any_match || !utt_no_match_[i];
+  }
   JsonLine line;
   line.str("file", file).str("text", text_);
-  line.real("confidence", conf(count_ ? earshot_confidence_q15(static_cast<int32_t>(score_), count_) : 0), 10000);
-  // words: {"word", start, end, confidence}; utterances: the same with "text".
-  auto spans = [&](const char* key, const char* text_key, const Span* sp, uint32_t n) {
+  line.real("confidence", conf(confidence), 10000);
+  if (kBeamBuild && grammar_) line.flag("no_match", any_rejected && !any_match).real("match", conf(match), 10000);
+  // words: {"word", start, end, confidence}; utterances: the same with "text"
+  // (and with a grammar "no_match", "match").
+  auto spans = [&](const char* key, const char* text_key, const Span* sp, uint32_t n, bool utterances) {
     line.begin_array(key);
     for (uint32_t i = 0; i < n; ++i) {
       char piece[kMaxChars + 1];
       for (uint32_t j = 0; j < sp[i].len; ++j) piece[j] = text_[sp[i].first + j];
       piece[sp[i].len] = '\0';
       line.begin_object().str(text_key, piece).real("start", sp[i].start_ms, 1000).real("end", sp[i].end_ms, 1000);
-      line.real("confidence", conf(sp[i].confidence_q15), 10000).end_object();
+      line.real("confidence", conf(sp[i].confidence_q15), 10000);
+      if (kBeamBuild && utterances && grammar_)
+        line.flag("no_match", utt_no_match_[i]).real("match", conf(utt_match_q15_[i]), 10000);
+      line.end_object();
     }
     line.end_array();
   };
-  spans("words", "word", words_, n_words_);
-  spans("utterances", "text", utts_, n_utts_);
+  spans("words", "word", words_, n_words_, false);
+  spans("utterances", "text", utts_, n_utts_, true);
   line.num("tokens", n_chars_)
       .num("encoder_frames", last_frames_)
       .nums("token_times", frames_, n_chars_, info_.encoder_frame_samples, info_.sample_rate_hz)
       .num("samples", static_cast<int64_t>(samples))
       .num("cycles", static_cast<int64_t>(cycles))
       .num("arena_bytes", static_cast<int64_t>(arena_needed_))
-      .num("stack_bytes", static_cast<int64_t>(stack_peak_bytes()))
-      .end();
+      .num("stack_bytes", static_cast<int64_t>(stack_peak_bytes()));
+  if (kBeamBuild && beam_ > 1) line.num("beam", beam_);
+  if (kBeamBuild && grammar_) line.num("grammar_bytes", static_cast<int64_t>(grammar_bytes_));
+  line.end();
   return kExitOk;
 }
 

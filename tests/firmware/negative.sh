@@ -27,6 +27,15 @@
 #   pack-errors      earshot-pack flash refuses bad inputs with a message and
 #                    writes nothing: missing file, empty or ELF firmware,
 #                    truncated model, too big for the board's layout
+# Phrase lists (phrases=FILE; the beam-search build, EARSHOT_BEAM_SEARCH=ON):
+#   phrases-out-of-alphabet  a phrase with a digit: the grammar compiler names
+#                    line, column and character, exit 2, before any audio
+#   phrases-empty    a list of only comments and blank lines: "no phrases",
+#                    exit 2; a list that does not exist: "cannot read", exit 2
+#   phrases-beam-too-wide  beam=8 on a target-size model: its arena (about
+#                    97 KB) is refused at start-up with arena_needed, exit 2
+#   phrases-greedy-build  the greedy firmware refuses phrases=FILE and beam=N,
+#                    naming the build option, exit 2
 # Exit: 0 as expected, 1 not, 77 host tools missing (skip).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -178,6 +187,30 @@ PY
     expect 1 'truncated.esm: model image: truncated' -- pack --firmware "$build/earshot-fw.bin" --model "$work/truncated.esm"
     expect 1 "do not fit the $board layout" -- pack --firmware "$work/huge.bin" --model "$work/tiny.esm"
     [[ ! -e $work/out.img && ! -e $work/out.img.tmp ]] || { echo "negative.sh $case: a flash file was written"; exit 1; }
+    ;;
+  phrases-out-of-alphabet)
+    printf 'turn on the kitchen lights\nset the volume to 5\n' >"$work/digits.txt"
+    expect 2 '"error":"the phrase list is not usable","phrases":"[^"]*digits.txt","detail":"grammar: line 2 column 19: .5. in \\"5\\" is not in the model.s alphabet' -- \
+      "${runfw[@]}" --model "$work/tiny.esm" --fw-arg "phrases=$work/digits.txt" "$wav"
+    ! grep -q '"file":' "$work/out" || { echo "negative.sh $case: audio was decoded after a bad phrase list"; exit 1; }
+    ;;
+  phrases-empty)
+    printf '# nothing to say\n\n   \n' >"$work/empty.txt"
+    expect 2 '"error":"the phrase list is not usable","phrases":"[^"]*empty.txt","detail":"grammar: no phrases' -- \
+      "${runfw[@]}" --model "$work/tiny.esm" --fw-arg "phrases=$work/empty.txt" "$wav"
+    expect 2 '"error":"cannot read the phrase list","phrases":"[^"]*nothere.txt","detail":"cannot open' -- \
+      "${runfw[@]}" --model "$work/tiny.esm" --fw-arg "phrases=$work/nothere.txt" "$wav"
+    ;;
+  phrases-beam-too-wide)
+    "$bin/earshot-random-image" --config target -o "$work/target.esm" >/dev/null
+    expect 2 '"error":"arena too small for the model.*"arena_needed":[0-9]+,"arena_bytes":[0-9]+,"grammar_bytes":[0-9]+' -- \
+      "${runfw[@]}" --model "$work/target.esm" --fw-arg "phrases=$src/tests/firmware/phrases.txt" --fw-arg beam=8 "$wav"
+    ;;
+  phrases-greedy-build)
+    for arg in "phrases=$src/tests/firmware/phrases.txt" beam=4; do
+      expect 2 '"error":"this firmware decodes greedily only: phrase lists and beam search need the beam-search build \(build option EARSHOT_BEAM_SEARCH=ON' -- \
+        "${runfw[@]}" --model "$work/tiny.esm" --fw-arg "$arg" "$wav"
+    done
     ;;
   *) echo "negative.sh: unknown case $case" >&2; exit 2 ;;
 esac
