@@ -163,6 +163,8 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   at.keys = at.values = ring.window(static_cast<uint64_t>(first));
   at.key_stride = at.value_stride = H;
   at.ctx = ctx8;
+  int16_t probs[kAttnMaxFrames];  // the weights, only for an observer
+  if (observer_) at.probs = probs;
   attn_kernels(isa)->dot(ap, at, align64(scratch));
 
   // 5.5: output logits over h8 ‖ ctx8 and the greedy token.
@@ -186,7 +188,7 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   }
   if (observer_)
     observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
-                                              static_cast<uint32_t>(ap.frames)});
+                                              static_cast<uint32_t>(ap.frames), 0, probs});
   ++steps_;
   if (y == 0) {
     if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) no_match_ = true;

@@ -38,6 +38,10 @@ struct DecoderStepInfo {
   uint64_t window_first;    // first frame of the attention window
   uint32_t window_frames;
   uint32_t hypothesis = 0;  // beam search: the live hypothesis (rank order); greedy: 0
+  // Greedy: the step's attention weights (window_frames, Q15), as the runtime
+  // computed them, valid during the call (`earshot plot` draws them). Beam
+  // search: null (B windows a step would need B x 64 more stack on a board).
+  const int16_t* attn_probs = nullptr;
 };
 
 class GreedyDecoder {

@@ -987,7 +987,7 @@ def case_plot():
         rc, tout, err = run(["transcribe", "--model", m, "--beam", "1", f])
         check(mt.group(10) == (plain_texts(tout)[0][1] or "(nothing recognized)"),
               f"plot {name}: the text is transcribe's ({mt.group(10)!r} vs {tout!r})")
-        # Greedy: the attention weights are replayed and match the decoder's logits bit for bit.
+        # Greedy: the attention weights the decoder computed (its step observer) are drawn.
         check(mt.group(9) is not None, f"plot {name}: attention weights drawn (greedy): {out!r}")
         check(int(mt.group(8)) >= len(plain_texts(tout)[0][1]), "plot: a decoder step per character at least")
 

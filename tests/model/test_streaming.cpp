@@ -135,6 +135,50 @@ TEST_CASE("any chunking of the audio gives the same bits") {
   CHECK(trace_diff(s.run_pcm(pcm, rnd), want) == "");
 }
 
+// What `earshot plot` draws: the weights the step computed, not a recomputation.
+TEST_CASE("the step observer gets each greedy step's attention weights; beam search gives none") {
+  OpenModel m(primed(RandomModelSpec::target()));
+  const auto pcm = golden_pcm("speech");
+  struct Seen {
+    std::vector<std::vector<int16_t>> probs;
+    uint32_t nulls = 0;
+  };
+  auto observe = [](void* u, const DecoderStepInfo& d) {
+    auto& o = *static_cast<Seen*>(u);
+    if (!d.attn_probs) return void(++o.nulls);
+    o.probs.emplace_back(d.attn_probs, d.attn_probs + d.window_frames);
+  };
+  auto run = [&](const std::vector<size_t>& chunks, RecognizerConfig cfg) {
+    Session s(m.model, cfg);
+    Seen o;
+    s.rec().set_decoder_observer(observe, &o);
+    s.run_pcm(pcm, chunks);
+    return o;
+  };
+  const Seen whole = run({}, {});
+  REQUIRE(whole.probs.size() >= 3);
+  CHECK(whole.nulls == 0);
+  bool peaked = false;
+  for (const auto& p : whole.probs) {
+    REQUIRE(!p.empty());
+    int64_t sum = 0;
+    for (int16_t w : p) {
+      CHECK(w >= 0);
+      sum += w;
+    }
+    // A softmax in Q15: one rounding per weight at most.
+    CHECK(std::abs(sum - 32768) <= static_cast<int64_t>(p.size()));
+    peaked |= *std::max_element(p.begin(), p.end()) * static_cast<int64_t>(p.size()) > 2 * 32768;
+  }
+  CHECK(peaked);  // not a uniform (or stale) buffer
+  CHECK(run({160, 37, 4000}, {}).probs == whole.probs);  // the same in any chunking
+  if (kBeamSearch) {
+    const Seen beam = run({}, beam_cfg(4));
+    CHECK(beam.probs.empty());
+    CHECK(beam.nulls > 0);
+  }
+}
+
 TEST_CASE("features pushed directly give what the audio gives, in any chunking") {
   OpenModel m(endless(RandomModelSpec::tiny()));
   const auto pcm = mixed_audio();

@@ -1,7 +1,7 @@
 // earshot plot FILE -o out.png: the log-mel spectrogram the recognizer sees
 // (the model's own front-end), the decoder's attention alignment (each step's
 // window and centre from the decoder's step observer, and its attention
-// weights, plot_attention.h) and the recognized words on the time axis.
+// weights as the runtime computed them) and the recognized words on the time axis.
 // --features dumps the features for debugging.
 #include <algorithm>
 #include <cmath>
@@ -18,7 +18,6 @@
 #include "earshot/audio_file.h"
 #include "frontend/frontend.h"
 #include "internals.h"
-#include "plot_attention.h"
 #include "plot_image.h"
 #include "recognize.h"
 
@@ -30,26 +29,31 @@ struct Options {
   std::string file, output, features;
 };
 
-// What the recognizer's observers report: the decoder's steps (greedy: one
-// hypothesis) and every encoder frame's output e[n].
+// One decoder step as the recognizer's observer reports it (greedy: one
+// hypothesis, with its attention weights; beam search: the leading one's
+// window, without weights).
+struct ObservedStep {
+  uint32_t step;                // 0 at each utterance's first step
+  int32_t token;                // the decoder's choice (0 = <eos>)
+  int64_t position_q8;          // window centre, Q8 encoder frames
+  uint64_t window_first;        // first encoder frame of the window
+  uint32_t window_frames;
+  std::vector<int16_t> logits;  // V, Q10
+  std::vector<int16_t> probs;   // window_frames Q15 attention weights, or empty
+};
+
 struct Observed {
-  uint32_t vocab = 0, hidden = 0;
+  uint32_t vocab = 0;
   std::vector<ObservedStep> steps;
-  std::vector<int8_t> encoder;  // frames x H
 };
 
 void on_step(void* user, const DecoderStepInfo& s) {
   auto& o = *static_cast<Observed*>(user);
   if (s.hypothesis != 0) return;
   o.steps.push_back({s.step, s.token, s.position_q8, s.window_first, s.window_frames,
-                     std::vector<int16_t>(s.logits, s.logits + o.vocab)});
-}
-
-void on_frame(void* user, const EncoderFrameInfo& f) {
-  auto& o = *static_cast<Observed*>(user);
-  const size_t at = static_cast<size_t>(f.frame) * o.hidden;
-  if (o.encoder.size() < at + o.hidden) o.encoder.resize(at + o.hidden);
-  std::memcpy(o.encoder.data() + at, f.output, o.hidden);
+                     std::vector<int16_t>(s.logits, s.logits + o.vocab),
+                     s.attn_probs ? std::vector<int16_t>(s.attn_probs, s.attn_probs + s.window_frames)
+                                  : std::vector<int16_t>()});
 }
 
 // Softmax probability of the chosen token (the logits are Q10 natural-log units).
@@ -159,26 +163,19 @@ int run(Options o) {
     return kExitFailure;
   }
 
-  // Recognize with the decoder's steps and the encoder's frames observed.
+  // Recognize with the decoder's steps observed.
   Observed obs;
   obs.vocab = hp.vocab_size;
-  obs.hidden = hp.enc_hidden;
   rec.set_decoder_observer(on_step, &obs);
-  rec.set_encoder_observer(on_frame, &obs);
   Transcript tr;
   const bool ok = recognize(s, audio.samples, fc.sample_rate_hz, tr, why);
   rec.set_decoder_observer(nullptr, nullptr);
-  rec.set_encoder_observer(nullptr, nullptr);
   if (!ok) {
     std::fprintf(stderr, "earshot plot: %s: %s\n", o.file.c_str(), why.c_str());
     return kExitFailure;
   }
   const bool greedy = rec.beam_width() == 1;
   const std::vector<ObservedStep>& steps = obs.steps;
-  // The attention weights of each step (greedy decoding; replayed and checked against the decoder's logits).
-  std::vector<std::vector<int16_t>> weights;
-  std::string no_weights = "beam search";
-  if (greedy && !replay_attention(rec.model(), obs.encoder, steps, weights, no_weights)) weights.clear();
 
   // ---- layout --------------------------------------------------------------------
   const double hop_s = static_cast<double>(fc.hop_samples) / fc.sample_rate_hz;
@@ -267,7 +264,8 @@ int run(Options o) {
   // Alignment: one row per decoder step over its attention window: each frame
   // coloured by its attention weight (or, without weights, the window coloured
   // by its character's probability); the window centre in white.
-  const bool have_weights = !weights.empty() && weights.size() == nsteps;
+  const bool have_weights =
+      nsteps && std::all_of(steps.begin(), steps.end(), [](const ObservedStep& st) { return st.probs.size() == st.window_frames; });
   if (nsteps) {
     img.fill(x0, align_y, x0 + plot_w, align_y + align_h, {245, 245, 245});
     for (size_t i = 0; i < nsteps; ++i) {
@@ -276,7 +274,7 @@ int run(Options o) {
                 y1 = std::max(y + 1, align_y + static_cast<int>((i + 1) * align_h / nsteps) - (row_h >= 3 ? 1 : 0));
       for (uint32_t j = 0; j < st.window_frames; ++j) {
         const int xa = x_of((st.window_first + j) * enc_s), xb = std::max(xa + 1, x_of((st.window_first + j + 1) * enc_s));
-        const double v = have_weights ? 0.06 + 0.94 * weights[i][j] / 32768.0 : 0.25 + 0.7 * token_prob(st);
+        const double v = have_weights ? 0.06 + 0.94 * st.probs[j] / 32768.0 : 0.25 + 0.7 * token_prob(st);
         img.fill(std::max(xa, x0), y, std::min(xb, x0 + plot_w), y1, heat_colour(v));
       }
       const double tc = st.position_q8 / 256.0 * enc_s;
@@ -344,8 +342,7 @@ int run(Options o) {
   const std::string legend =
       !greedy        ? "white: window centre per character (attention rows: greedy decoding only)"
       : have_weights ? "white: window centre per character; rows: decoder steps, colour w = attention weight of each frame"
-                     : "white: window centre per character; rows: attention window per step, colour p = its character's "
-                       "probability (weights not available: " + no_weights + ")";
+                     : "white: window centre per character (the decoder took no steps)";
   img.text(left, axis_y + 33, fit(legend, W - left - 8, 1), grey);
 
   if (!img.write_png(o.output, why)) {
