@@ -9,7 +9,10 @@
 #include "kernels/s8-gemm/ukernels.h"
 
 #if defined(__ARM_FEATURE_MVE)
+#include <arm_acle.h>
 #include <arm_mve.h>
+
+#include <cstring>
 
 namespace earshot::kernels {
 namespace {
@@ -20,10 +23,43 @@ const int8_t* prep(const int8_t* x, ptrdiff_t stride, int32_t cols, int32_t k4, 
   row_bytes = static_cast<size_t>(round_up(k4 * 8, 64));  // = s8_gemm_scratch_size's share; >= round_up(k4 * 4, 16)
   auto* o = reinterpret_cast<int8_t*>(sp);
   const int32_t padded = round_up(k4 * 4, 16);
-  for (int32_t b = 0; b < batch; ++b)
-    for (int32_t k = 0; k < padded; ++k) o[b * row_bytes + k] = k < cols ? x[b * stride + k] : 0;
+  for (int32_t b = 0; b < batch; ++b) {
+    std::memcpy(o + b * row_bytes, x + b * stride, static_cast<size_t>(cols));
+    std::memset(o + b * row_bytes + cols, 0, static_cast<size_t>(padded - cols));
+  }
   sp += batch * row_bytes;
   return o;
+}
+
+// requant_wide then the clamp to int32, in MVE's 64-bit scalar shifts: SQRSHRL
+// adds 2^(shift-1) and shifts right arithmetically, as requant_wide does (its
+// 64-bit saturation never acts: |acc * mult| < 2^62), and SQSHLL #32 saturates
+// to int32 in the top word. Clamping that to int16 / int8 (SSAT) gives
+// requant_s16 / requant_s8's bits.
+inline int32_t requant_sat32(int32_t acc, int32_t mult, int32_t shift) {
+  const int64_t v = sqrshrl(static_cast<int64_t>(acc) * mult, shift);
+  return static_cast<int32_t>(sqshll(v, 32) >> 32);
+}
+
+// The outputs o0 .. o0 + nr - 1 (nr <= 4) of batch row b: store_out's bits, the
+// type chosen once per four rows.
+inline void store4(const S8Matrix& m, const S8GemmArgs& a, int32_t b, int32_t o0, int32_t nr, const int32_t* acc) {
+  const int32_t* mult = m.mult + o0;
+  const int32_t* shift = m.shift + o0;
+  switch (a.out_type) {
+    case OutType::s16: {
+      int16_t* y = static_cast<int16_t*>(a.y) + b * a.y_stride + o0;
+      for (int32_t r = 0; r < nr; ++r) y[r] = static_cast<int16_t>(__ssat(requant_sat32(acc[r], mult[r], shift[r]), 16));
+      break;
+    }
+    case OutType::s8: {
+      int8_t* y = static_cast<int8_t*>(a.y) + b * a.y_stride + o0;
+      for (int32_t r = 0; r < nr; ++r) y[r] = static_cast<int8_t>(__ssat(requant_sat32(acc[r], mult[r], shift[r]), 8));
+      break;
+    }
+    default:
+      for (int32_t r = 0; r < nr; ++r) store_out(m, a, b, o0 + r, acc[r]);
+  }
 }
 
 }  // namespace
@@ -65,8 +101,7 @@ void s8_gemm__mve(const S8Matrix& m, const S8GemmArgs& a, void* scratch) {
           }
         }
         const int32_t acc[4] = {acc0, acc1, acc2, acc3};
-        for (int r = 0; r < 4 && r0 + r < n; ++r)
-          store_out(m, a, b, o0 + r, acc[r]);
+        store4(m, a, b, o0, n - r0 < 4 ? n - r0 : 4, acc);
       }
     }
   }
