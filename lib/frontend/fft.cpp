@@ -10,44 +10,21 @@ static_assert(sizeof(kiss_fft_scalar) == 4, "KissFFT must be the int32 fixed-poi
 static_assert(sizeof(kiss_fft_cpx) == sizeof(earshot::Complex32));
 
 namespace earshot {
-namespace {
 
-size_t kiss_size(uint32_t n) {
+size_t RealFft::memory_size(uint32_t n) {
   size_t len = 0;
   kiss_fftr_alloc(static_cast<int>(n), 0, nullptr, &len);
   return len;
 }
 
-size_t round8(size_t v) { return (v + 7) & ~size_t{7}; }
-
-}  // namespace
-
-size_t RealFft::memory_size(uint32_t n) {
-  size_t len = kiss_size(n);
-#if defined(EARSHOT_KERNELS_MVE)
-  if (fft_mve::supported(n)) len = round8(len) + 8 + fft_mve::memory_size(n);
-#endif
-  return len;
-}
-
 bool RealFft::init(uint32_t n, void* mem, size_t size) {
-  const size_t kiss = kiss_size(n);
   size_t len = size;
   cfg_ = kiss_fftr_alloc(static_cast<int>(n), 0, mem, &len);
-  if (cfg_ == nullptr) return false;
   n_ = n;
-  mve_ = nullptr;
 #if defined(EARSHOT_KERNELS_MVE)
-  if (fft_mve::supported(n)) {
-    auto* p = reinterpret_cast<uint8_t*>(round8(reinterpret_cast<uintptr_t>(mem) + kiss));
-    const size_t used = static_cast<size_t>(p - static_cast<uint8_t*>(mem));
-    if (used > size || !fft_mve::init(n, p, size - used)) return false;
-    mve_ = p;
-  }
-#else
-  (void)kiss;
+  mve_ = fft_mve::tables(n);  // in flash: no caller memory
 #endif
-  return true;
+  return cfg_ != nullptr;
 }
 
 void RealFft::forward_with(kernels::Isa isa, const int32_t* in, Complex32* out) const {

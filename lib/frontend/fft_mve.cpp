@@ -16,97 +16,84 @@
 // are through kissfft_detmath.h), laid out per stage for contiguous loads.
 #include "frontend/fft_mve.h"
 
-#include <cmath>
-
-extern "C" double earshot_det_cos(double x);
-extern "C" double earshot_det_sin(double x);
+#include "frontend/detmath.h"
 
 namespace earshot::fft_mve {
 namespace {
 
-// n complex points (n = real size / 2): the size KissFFT's substate runs.
-int log4(uint32_t n) {
-  int l = 0;
-  while (n > 1) {
-    if (n % 4) return -1;
-    n /= 4;
-    ++l;
-  }
-  return l;
-}
+// The transform the tables are built for: the front-end's 512-point real FFT
+// (a 256-point complex one, 4^4). Other sizes run KissFFT.
+constexpr uint32_t kN = 512, kNc = kN / 2, kDigits = 4;
 
-// Table layout (all Complex32 but the digit-reversal indices):
-//   stage m = 4, 16, ..., N/4: m / 2 blocks of 6: tw1[k], tw1[k+1], tw2[k],
-//     tw2[k+1], tw3[k], tw3[k+1] (twj[k] = twiddle j k fstride, fstride = N / 4m)
-//   super twiddles: N / 2 (kiss_fftr's)
-//   digit reversal: N / 4 uint64 (input index of group g's leg 0)
-size_t stage_entries(uint32_t nc) {
-  size_t e = 0;
+// Table layout (in flash, computed at compile time):
+//   stage m = 4, 16, 64: m / 2 blocks of 6: tw1[k], tw1[k+1], tw2[k], tw2[k+1],
+//     tw3[k], tw3[k+1] (twj[k] = twiddle j k fstride, fstride = Nc / 4m)
+//   super twiddles: Nc / 2 (kiss_fftr's)
+//   digit reversal: Nc / 4 uint64 (input index of group g's leg 0)
+constexpr uint32_t stage_entries(uint32_t nc) {
+  uint32_t e = 0;
   for (uint32_t m = 4; m < nc; m *= 4) e += 3 * m;
   return e;
 }
 
-Complex32 kiss_cexp(double phase) {
-  // kf_cexp under FIXED_POINT: floor(.5 + SAMP_MAX * cos(phase)), assigned to int32.
-  return {static_cast<int32_t>(std::floor(.5 + INT32_MAX * earshot_det_cos(phase))),
-          static_cast<int32_t>(std::floor(.5 + INT32_MAX * earshot_det_sin(phase)))};
+struct Tables {
+  Complex32 stage[stage_entries(kNc)];
+  Complex32 super[kNc / 2];
+  uint64_t rev[kNc / 4];
+};
+
+// kf_cexp under FIXED_POINT: floor(.5 + SAMP_MAX * cos(phase)), assigned to
+// int32, with cos and sin as KissFFT gets them (kissfft_detmath.h):
+// earshot_det_cos = detmath::cos, earshot_det_sin(x) = detmath::cos(x - pi/2).
+// round_half_up(x) is floor(x + .5), the same IEEE operations.
+constexpr Complex32 kiss_cexp(double phase) {
+  return {static_cast<int32_t>(detmath::round_half_up(INT32_MAX * detmath::cos(phase))),
+          static_cast<int32_t>(detmath::round_half_up(INT32_MAX * detmath::cos(phase - detmath::kPi / 2)))};
 }
 
-Complex32 twiddle(int i, int nfft) {
+constexpr Complex32 twiddle(int i, int nfft) {
   const double pi = 3.141592653589793238462643383279502884197169399375105820974944;
-  const double phase = -2 * pi * i / nfft;  // kiss_fft_alloc's expression, same order
-  return kiss_cexp(phase);
+  return kiss_cexp(-2 * pi * i / nfft);  // kiss_fft_alloc's expression, same order
 }
 
-Complex32 super_twiddle(int i, int nfft) {
-  const double phase = -3.14159265358979323846264338327 * ((double)(i + 1) / nfft + .5);  // kiss_fftr_alloc's
-  return kiss_cexp(phase);
+constexpr Complex32 super_twiddle(int i, int nfft) {
+  return kiss_cexp(-3.14159265358979323846264338327 * ((double)(i + 1) / nfft + .5));  // kiss_fftr_alloc's
 }
 
 // Input index (complex) of output position o of the leaf level: kf_work's
 // recursion takes the most significant base-4 digit of o as the least
 // significant of the input index (base-4 digit reversal).
-uint32_t digit_reverse(uint32_t o, int digits) {
+constexpr uint32_t digit_reverse(uint32_t o, uint32_t digits) {
   uint32_t r = 0;
-  for (int i = 0; i < digits; ++i, o /= 4) r = r * 4 + o % 4;
+  for (uint32_t i = 0; i < digits; ++i, o /= 4) r = r * 4 + o % 4;
   return r;
 }
 
-}  // namespace
-
-bool supported(uint32_t n) {
-  if (n % 2) return false;
-  const int l = log4(n / 2);
-  return l >= 2;  // N >= 16: whole pairs of groups and butterflies in every stage
-}
-
-size_t memory_size(uint32_t n) {
-  if (!supported(n)) return 0;
-  const uint32_t nc = n / 2;
-  return (stage_entries(nc) + nc / 2) * sizeof(Complex32) + nc / 4 * sizeof(uint64_t);
-}
-
-bool init(uint32_t n, void* mem, size_t size) {
-  if (!supported(n) || size < memory_size(n) || !mem || reinterpret_cast<uintptr_t>(mem) % 8) return false;
-  const uint32_t nc = n / 2;
-  const int digits = log4(nc);
-  auto* t = static_cast<Complex32*>(mem);
-  // Stage m = 1 multiplies by twiddle 0 alone; the code below relies on it being (INT32_MAX, 0).
-  const Complex32 t0 = twiddle(0, static_cast<int>(nc));
-  if (t0.re != INT32_MAX || t0.im != 0) return false;
-  for (uint32_t m = 4; m < nc; m *= 4) {
-    const uint32_t fs = nc / (4 * m);
+constexpr Tables make_tables() {
+  Tables t{};
+  uint32_t e = 0;
+  for (uint32_t m = 4; m < kNc; m *= 4) {
+    const uint32_t fs = kNc / (4 * m);
     for (uint32_t k = 0; k < m; k += 2)
       for (uint32_t j = 1; j <= 3; ++j) {
-        *t++ = twiddle(static_cast<int>(j * k * fs), static_cast<int>(nc));
-        *t++ = twiddle(static_cast<int>(j * (k + 1) * fs), static_cast<int>(nc));
+        t.stage[e++] = twiddle(static_cast<int>(j * k * fs), static_cast<int>(kNc));
+        t.stage[e++] = twiddle(static_cast<int>(j * (k + 1) * fs), static_cast<int>(kNc));
       }
   }
-  for (uint32_t i = 0; i < nc / 2; ++i) *t++ = super_twiddle(static_cast<int>(i), static_cast<int>(nc));
-  auto* rev = reinterpret_cast<uint64_t*>(t);
-  for (uint32_t g = 0; g < nc / 4; ++g) rev[g] = digit_reverse(4 * g, digits);
-  return true;
+  for (uint32_t i = 0; i < kNc / 2; ++i) t.super[i] = super_twiddle(static_cast<int>(i), static_cast<int>(kNc));
+  for (uint32_t g = 0; g < kNc / 4; ++g) t.rev[g] = digit_reverse(4 * g, kDigits);
+  return t;
 }
+
+alignas(16) constexpr Tables kTables = make_tables();
+
+// Stage m = 1 multiplies by twiddle 0 alone; forward() relies on it being (INT32_MAX, 0).
+static_assert(twiddle(0, kNc).re == INT32_MAX && twiddle(0, kNc).im == 0);
+static_assert(sizeof(Tables) == (stage_entries(kNc) + kNc / 2) * sizeof(Complex32) + kNc / 4 * sizeof(uint64_t));
+
+}  // namespace
+
+const void* tables(uint32_t n) { return n == kN ? &kTables : nullptr; }
 
 }  // namespace earshot::fft_mve
 
