@@ -57,7 +57,6 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
   return true;
 }
 
-uint32_t config_width(const RecognizerConfig& cfg) { return cfg.beam ? cfg.beam : 1; }
 uint32_t ctc_weight(const RecognizerConfig& cfg) {
   return cfg.ctc_weight_pct == kCtcOff ? 0 : cfg.ctc_weight_pct ? cfg.ctc_weight_pct : kDefaultCtcWeightPct;
 }
@@ -68,36 +67,30 @@ uint32_t lm_weight(const Model& m, const RecognizerConfig& cfg) {
 }
 bool uses_beam(const RecognizerConfig& cfg) { return cfg.beam > 1 || cfg.beam_decoder_at_width_1; }
 
+SearchConfig search_config(const Model& m, const RecognizerConfig& cfg, uint32_t max_chars) {
+  SearchConfig sc;
+  sc.max_chars = max_chars;
+  sc.beam = kBeamSearch && uses_beam(cfg);
+  sc.width = sc.beam && cfg.beam ? cfg.beam : 1;
+  sc.ctc_weight_pct = ctc_weight(cfg);
+  sc.ctc_weight_by_mode = cfg.ctc_weight_pct == 0;
+  sc.lm_weight_pct = lm_weight(m, cfg);
+  return sc;
+}
+
 }  // namespace
 
-void Recognizer::layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
-                        uint32_t ctc_weight_pct, uint32_t lm_weight_pct) {
+void Recognizer::layout(ArenaCarver& a, const Model& model, const SearchConfig& sc) {
   const ModelHparams& hp = model.hparams();
-  use_beam = kBeamSearch && use_beam;
-#if EARSHOT_BEAM_SEARCH
-  use_beam_ = use_beam;
-#endif
-  beam_width_ = beam;
+  beam_width_ = sc.width;
   a.skip_object<Recognizer>();  // this object: the first region (create() constructs it there)
   frontend_mem_ = a.take<uint8_t>(Frontend::memory_size(hp.frontend));
   features_ = a.take<int16_t>(hp.n_mels);
-  const size_t dec_scratch = use_beam ? BeamDecoder::scratch_size(model, beam) : GreedyDecoder::scratch_size(model);
-  scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), dec_scratch));
+  scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), search_scratch_size(model, sc)));
   encoder_.layout(a, model);
   // The decoders read windows of at most 2W + 1 frames (MODEL.md step 5.4).
-  ring_.layout(a, use_beam ? BeamDecoder::ring_frames(hp, beam) : GreedyDecoder::ring_frames(hp), hp.enc_hidden,
-               2 * hp.half_window + 1);
-  if (use_beam) {
-    // The beam decoder object lives in the arena too (greedy recognizers do
-    // not carry it); the measuring pass lays out a temporary.
-    uint8_t* mem = a.take<uint8_t>(sizeof(BeamDecoder));
-    BeamDecoder measuring;
-    BeamDecoder* d = mem ? new (mem) BeamDecoder() : &measuring;
-    d->layout(a, model, max_chars, beam, ctc_weight_pct, lm_weight_pct);
-    beam_ = mem ? d : nullptr;
-  } else {
-    decoder_.layout(a, model, max_chars);
-  }
+  ring_.layout(a, search_ring_frames(hp, sc), hp.enc_hidden, 2 * hp.half_window + 1);
+  search_ = static_cast<SearchImpl*>(make_search(a, model, sc));  // a GreedyDecoder where kBeamSearch is off
 }
 
 size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, Error& err) {
@@ -105,7 +98,7 @@ size_t Recognizer::arena_size(const Model& model, const RecognizerConfig& cfg, E
   if (!resolve_max_chars(model, cfg, max_chars, err)) return 0;
   Recognizer probe;
   ArenaCarver measure;
-  probe.layout(measure, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg), lm_weight(model, cfg));
+  probe.layout(measure, model, search_config(model, cfg, max_chars));
   return measure.used() + kArenaAlign - 1;  // the caller's arena may start anywhere
 }
 
@@ -122,11 +115,10 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   uint8_t* base = arena_align(arena);
   auto* r = new (base) Recognizer();  // placement: the arena's first region
   ArenaCarver carve(base, arena_bytes - static_cast<size_t>(base - static_cast<uint8_t*>(arena)));
-  r->layout(carve, model, max_chars, config_width(cfg), uses_beam(cfg), ctc_weight(cfg), lm_weight(model, cfg));
+  r->layout(carve, model, search_config(model, cfg, max_chars));
   r->model_ = &model;
   r->isa_ = kernels::isa_active();
   r->endpoint_frames_ = model.encoder_frames_for_ms(cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs);
-  r->ctc_weight_default_ = cfg.ctc_weight_pct == 0;
   r->reject_q15_ = cfg.reject_q15                                  ? cfg.reject_q15
                    : uses_beam(cfg) && ctc_weight(cfg) != 0 ? kDefaultRejectJointQ15
                                                             : kDefaultRejectQ15;
@@ -145,13 +137,7 @@ void Recognizer::reset() {
   frontend_.reset();
   encoder_.reset();
   ring_.reset();
-  if (use_beam_) {
-    beam_->set_start_floor(0);
-    beam_->reset_stream();
-  } else {
-    decoder_.set_start_floor(0);
-    decoder_.reset();
-  }
+  search_->reset_stream();
   finished_ = false;
   blank_run_ = 0;
   utterance_ = 0;
@@ -161,14 +147,8 @@ earshot_status Recognizer::next_utterance(Error& err) {
   if (finished_) return err.set(EARSHOT_ERR_INVALID_ARGUMENT, "next_utterance after finish: use reset");
   // Frames already heard belonged to the last utterance (or to the silence
   // before this one): the next window starts at the first frame still to come.
-  const uint64_t floor = ring_.count();
-  if (use_beam_) {
-    beam_->set_start_floor(floor);
-    beam_->reset();
-  } else {
-    decoder_.set_start_floor(floor);
-    decoder_.reset();
-  }
+  search_->set_start_floor(ring_.count());
+  search_->reset();
   ++utterance_;
   return EARSHOT_OK;
 }
@@ -181,18 +161,10 @@ void Recognizer::feature_frame(const int16_t* f) {
                   EncoderFrameInfo{ring_.count() - 1, encoder_.output(), encoder_.ctc_logits(), encoder_.ctc_token()});
   const int32_t ctc = encoder_.ctc_token();
   blank_run_ = ctc == 0 ? blank_run_ + 1 : 0;
-  if (use_beam_)
-    beam_->on_frame(ring_, ctc, encoder_.ctc_logits(), isa_, scratch_);
-  else
-    decoder_.on_frame(ring_, ctc, isa_, scratch_);
+  search_->on_frame(ring_, ctc, encoder_.ctc_logits(), isa_, scratch_);
   // End of utterance on silence: the decoder has heard nothing new for the
   // endpoint time, so the utterance ends here as if the input did.
-  if (blank_run_ >= endpoint_frames_ && decoder_started() && !decoder_done()) {
-    if (use_beam_)
-      beam_->on_end(ring_, isa_, scratch_);
-    else
-      decoder_.on_end(ring_, isa_, scratch_);
-  }
+  if (blank_run_ >= endpoint_frames_ && search_->started() && !search_->done()) search_->on_end(ring_, isa_, scratch_);
   // Idle reset: while waiting for speech, every endpoint time of blank frames
   // the encoder's LSTM state returns to zero. The model learnt utterances that
   // start from zero state, so an utterance deep into a stream is heard as at
@@ -200,7 +172,7 @@ void Recognizer::feature_frame(const int16_t* f) {
   // 300 ms are replayed from that zero state: CTC stays blank for a while after
   // speech begins, and a bare reset there cut the first sounds off (dev CER
   // 0.398 -> 0.455 with the step-10 421 model; with the replay 0.397).
-  if (!decoder_started() && blank_run_ > 0 && blank_run_ % endpoint_frames_ == 0) encoder_.idle_reset(isa_, scratch_);
+  if (!search_->started() && blank_run_ > 0 && blank_run_ % endpoint_frames_ == 0) encoder_.idle_reset(isa_, scratch_);
 }
 
 earshot_status Recognizer::push(const int16_t* pcm, size_t n, Error& err) {
@@ -226,11 +198,11 @@ earshot_status Recognizer::push_some(const int16_t* pcm, size_t n, size_t* consu
   // Frames the front-end already holds are decoded first; the samples they
   // came from were counted when taken.
   while (true) {
-    while (!decoder_done() && frontend_.frame_ready()) {
+    while (!search_->done() && frontend_.frame_ready()) {
       frontend_.pop({features_, model_->hparams().n_mels});
       feature_frame(features_);
     }
-    if (decoder_done() || taken == n) break;
+    if (search_->done() || taken == n) break;
     taken += frontend_.push({pcm + taken, n - taken});
   }
   if (consumed) *consumed = taken;
@@ -249,70 +221,41 @@ earshot_status Recognizer::finish(Error& err) {
   // A trailing partial window of samples, or fewer than `stack` features, make
   // no frame (MODEL.md: encoder step n needs all of its frames).
   finished_ = true;
-  if (use_beam_)
-    beam_->on_end(ring_, isa_, scratch_);
-  else
-    decoder_.on_end(ring_, isa_, scratch_);
+  search_->on_end(ring_, isa_, scratch_);
   return EARSHOT_OK;
 }
 
 earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
-  if ((use_beam_ ? beam_->started() : decoder_.started()) || finished_)
+  if (search_->started() || finished_)
     return err.set(EARSHOT_ERR_INVALID_ARGUMENT,
                    "set the grammar between utterances (after reset, before speech starts)");
-  if (use_beam_) {
-    beam_->set_grammar(g);
-    if (ctc_weight_default_) beam_->set_ctc_weight(g ? kDefaultGrammarCtcWeightPct : kDefaultCtcWeightPct);
-    beam_->reset();
-  } else {
-    decoder_.set_grammar(g);
-    decoder_.reset();  // the automaton starts with the utterance
-  }
+  search_->set_grammar(g);
+  search_->reset();  // the automaton starts with the utterance
   return EARSHOT_OK;
-}
-
-// With a grammar, a final phrase the model is not confident of is rejected.
-bool Recognizer::rejected() const {
-  const bool has_grammar = use_beam_ ? beam_->grammar() != nullptr : decoder_.grammar() != nullptr;
-  if (!has_grammar || !decoder_done()) return false;
-  const uint32_t n = use_beam_ ? beam_->num_tokens() : decoder_.num_tokens();
-  if (n == 0) return false;
-  const int64_t match = use_beam_ ? beam_->match_score_q10() : decoder_.score_q10();
-  return static_cast<uint32_t>(confidence_q15(match, n + 1)) < reject_q15_;
 }
 
 RecognizerResult Recognizer::result() const {
   RecognizerResult r;
   r.encoder_frames = ring_.count();
   r.utterance = utterance_;
-  if (use_beam_) {
-    r.text = beam_->text();
-    r.num_tokens = beam_->num_tokens();
-    r.tokens = beam_->tokens();
-    r.token_frames = beam_->token_frames();
-    r.token_logprobs = beam_->token_logprobs();
-    r.onset = beam_->onset();
-    r.is_final = finished_ || beam_->done();
-    r.no_match = beam_->no_match();
-    r.score_q10 = beam_->score_q10();
-    r.num_nbest = beam_->num_nbest();
-  } else {
-    r.text = decoder_.text();
-    r.num_tokens = decoder_.num_tokens();
-    r.tokens = decoder_.tokens();
-    r.token_frames = decoder_.token_frames();
-    r.token_logprobs = decoder_.token_logprobs();
-    r.onset = decoder_.onset();
-    r.is_final = finished_ || decoder_.done();
-    r.no_match = decoder_.no_match();
-    r.score_q10 = decoder_.score_q10();
-    r.num_nbest = r.is_final && !r.no_match && decoder_.started() ? 1 : 0;
-  }
+  Hypothesis h;
+  search_->best(h);
+  r.text = h.text;
+  r.num_tokens = h.num_tokens;
+  r.tokens = h.tokens;
+  r.token_frames = h.token_frames;
+  r.token_logprobs = h.token_logprobs;
+  r.score_q10 = h.score_q10;
+  r.onset = search_->onset();
+  r.is_final = finished_ || search_->done();
+  r.no_match = search_->no_match();
+  r.num_nbest = search_->num_nbest();
   // Final: the score includes <eos>; partial: only the tokens so far.
-  const bool with_eos = decoder_done() && r.num_tokens > 0;
+  const bool with_eos = search_->done() && r.num_tokens > 0;
   r.confidence_q15 = r.num_tokens ? confidence_q15(r.score_q10, r.num_tokens + (with_eos ? 1 : 0)) : 0;
-  r.match_q15 = use_beam_ && with_eos ? confidence_q15(beam_->match_score_q10(), r.num_tokens + 1) : r.confidence_q15;
-  if (rejected()) {
+  r.match_q15 = with_eos ? confidence_q15(search_->match_score_q10(), r.num_tokens + 1) : r.confidence_q15;
+  // With a grammar, a final phrase the model is not confident of is rejected.
+  if (with_eos && search_->grammar() && static_cast<uint32_t>(r.match_q15) < reject_q15_) {
     r.no_match = true;
     r.text = "";
     r.num_tokens = 0;
@@ -322,21 +265,8 @@ RecognizerResult Recognizer::result() const {
 }
 
 bool Recognizer::nbest(uint32_t i, NBestEntry& out) const {
-  const RecognizerResult r = result();
-  if (i >= r.num_nbest) return false;
-  if (!use_beam_) {
-    out.text = r.text;
-    out.num_tokens = r.num_tokens;
-    out.token_frames = r.token_frames;
-    out.token_logprobs = r.token_logprobs;
-    out.score_q10 = r.score_q10;
-    return true;
-  }
-  out.text = beam_->nbest_text(i);
-  out.num_tokens = beam_->nbest_tokens(i);
-  out.token_frames = beam_->nbest_frames(i);
-  out.token_logprobs = beam_->nbest_logprobs(i);
-  out.score_q10 = beam_->nbest_score_q10(i);
+  if (i >= result().num_nbest) return false;
+  search_->nbest(i, out);
   return true;
 }
 

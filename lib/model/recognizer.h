@@ -1,6 +1,6 @@
-// Streaming recognizer: 16 kHz PCM -> front-end -> encoder -> greedy
-// local-attention decoder (MODEL.md), with every byte of state in one
-// caller-given arena.
+// Streaming recognizer: 16 kHz PCM -> front-end -> encoder -> local-attention
+// decoder under a search, greedy or beam (MODEL.md; lib/decoder/search.h),
+// with every byte of state in one caller-given arena.
 //
 // Memory: arena_size(model, config) bytes (any alignment); create() places the
 // Recognizer object itself at the start of the arena and carves the rest, so
@@ -20,23 +20,16 @@
 #include <cstdint>
 
 #include "common/error.h"
+#include "decoder/beam_decoder.h"
+#include "decoder/greedy_decoder.h"
+#include "decoder/search.h"
 #include "frontend/frontend.h"
 #include "kernels/isa.h"
 #include "model/encoder.h"
-#include "model/beam_decoder.h"
 #include "model/frame_ring.h"
-#include "model/greedy_decoder.h"
 #include "model/model.h"
 
 namespace earshot {
-
-// CMake option EARSHOT_BEAM_SEARCH (ON, except for the greedy-only firmware,
-// which so drops the beam decoder's ~15 KB of code): OFF, a beam width above 1
-// is EARSHOT_ERR_INVALID_ARGUMENT.
-#ifndef EARSHOT_BEAM_SEARCH
-#define EARSHOT_BEAM_SEARCH 1
-#endif
-inline constexpr bool kBeamSearch = EARSHOT_BEAM_SEARCH;
 
 inline constexpr uint32_t kDefaultEndpointMs = 900;
 inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
@@ -81,14 +74,10 @@ struct RecognizerConfig {
   bool beam_decoder_at_width_1 = false;
 };
 
-// One entry of the n-best list (best first), valid like RecognizerResult.
-struct NBestEntry {
-  const char* text = "";
-  uint32_t num_tokens = 0;
-  const uint32_t* token_frames = nullptr;
-  const int32_t* token_logprobs = nullptr;  // Q10 log-probability of each token (<= 0)
-  int32_t score_q10 = 0;  // sum of Q10 log-probabilities of its tokens and <eos> (<= 0)
-};
+// One entry of the n-best list (best first), valid like RecognizerResult:
+// text, tokens, their frames and Q10 log-probabilities, and score_q10 (the sum
+// of the Q10 log-probabilities of its tokens and <eos>, <= 0).
+using NBestEntry = Hypothesis;
 
 // Optional observer of every encoder frame (tests, parity dumps).
 struct EncoderFrameInfo {
@@ -155,8 +144,8 @@ class Recognizer {
   // The i-th best finished hypothesis (i < result().num_nbest); false if none.
   // Greedy decoding has one entry, the text.
   bool nbest(uint32_t i, NBestEntry& out) const;
-  uint32_t beam_width() const { return use_beam_ ? beam_width_ : 1; }
-  const BeamDecoder* beam_decoder() const { return beam_; }  // diagnostics; null when greedy
+  uint32_t beam_width() const { return beam_width_; }
+  const BeamDecoder* beam_decoder() const { return kBeamSearch ? search_->as_beam() : nullptr; }  // diagnostics; null when greedy
   const Model& model() const { return *model_; }
   kernels::Isa isa() const { return isa_; }
 
@@ -165,19 +154,14 @@ class Recognizer {
     enc_observer_user_ = user;
   }
   void set_decoder_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
-    decoder_.set_observer(fn, user);
-    if (use_beam_) beam_->set_observer(fn, user);
+    search_->set_observer(fn, user);
   }
 
  private:
   Recognizer() = default;
   // Takes every region of the arena in order (measuring when `a` has no base).
-  void layout(ArenaCarver& a, const Model& model, uint32_t max_chars, uint32_t beam, bool use_beam,
-              uint32_t ctc_weight_pct, uint32_t lm_weight_pct);
+  void layout(ArenaCarver& a, const Model& model, const SearchConfig& sc);
   void feature_frame(const int16_t* features);
-  bool decoder_started() const { return use_beam_ ? beam_->started() : decoder_.started(); }
-  bool decoder_done() const { return use_beam_ ? beam_->done() : decoder_.done(); }
-  bool rejected() const;
 
   const Model* model_ = nullptr;
   kernels::Isa isa_ = kernels::Isa::scalar;
@@ -187,18 +171,12 @@ class Recognizer {
   void* scratch_ = nullptr;      // kernel scratch shared by encoder and decoder
   StreamingEncoder encoder_;
   FrameRing ring_;
-  GreedyDecoder decoder_;  // beam width <= 1
-  BeamDecoder* beam_ = nullptr;  // beam width >= 2: the object and its state are in the arena
-#if EARSHOT_BEAM_SEARCH
-  bool use_beam_ = false;
-#else
-  static constexpr bool use_beam_ = false;  // greedy-only build: every beam path folds away
-#endif
+  // Greedy or beam: the object and its state are in the arena (make_search).
+  SearchImpl* search_ = nullptr;
   uint32_t beam_width_ = 1;
   bool finished_ = false;
   uint32_t endpoint_frames_ = 0;
   uint32_t reject_q15_ = 0;
-  bool ctc_weight_default_ = true;  // the config left the CTC weight to the mode
   uint32_t blank_run_ = 0;     // consecutive blank CTC frames
   uint32_t utterance_ = 0;
   void (*enc_observer_)(void*, const EncoderFrameInfo&) = nullptr;

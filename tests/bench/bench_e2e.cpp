@@ -22,7 +22,7 @@
 #include "callgrind.h"
 #include "kernels/isa.h"
 #include "model/encoder.h"
-#include "model/greedy_decoder.h"
+#include "decoder/greedy_decoder.h"
 #include "model/recognizer.h"
 #include "signals.h"
 

@@ -11,7 +11,7 @@
 #include "kernels/quant.h"
 #include "kernels/s8-gemm/s8_gemm.h"
 #include "model/encoder.h"
-#include "model/greedy_decoder.h"
+#include "decoder/greedy_decoder.h"
 
 #ifndef EARSHOT_GOLDEN_DIR
 #error "EARSHOT_GOLDEN_DIR must point at tests/golden"

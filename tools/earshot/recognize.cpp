@@ -15,7 +15,7 @@
 
 #include "image/image.h"
 #include "kernels/isa.h"
-#include "model/beam_decoder.h"
+#include "decoder/beam_decoder.h"
 
 namespace earshot::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "model/greedy_decoder.h"
+#include "decoder/greedy_decoder.h"
 
 #include <algorithm>
 #include <cassert>
@@ -87,7 +87,7 @@ int32_t GreedyDecoder::choose(int32_t V) const {
   return best < 0 ? 0 : best;
 }
 
-void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, Isa isa, void* scratch) {
+void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t*, Isa isa, void* scratch) {
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;  // blank: silence and noise decode nothing
     onset_ = static_cast<int64_t>(ring.count()) - 1;

@@ -6,15 +6,18 @@
 //
 // All state lives in the arena (layout()); one set of hypothesis arrays,
 // updated in place at each step (step_tail's beam update).
+//
+// The Search (search.h) of beam width 2..kMaxBeam (and 1 in tests).
 #pragma once
 #include <cstdint>
 
 #include "decoder/ctc_prefix.h"
 #include "decoder/grammar.h"
+#include "decoder/greedy_decoder.h"
+#include "decoder/search.h"
 #include "kernels/isa.h"
 #include "model/arena.h"
 #include "model/frame_ring.h"
-#include "model/greedy_decoder.h"
 #include "model/model.h"
 
 namespace earshot {
@@ -33,7 +36,7 @@ inline constexpr uint32_t kDefaultGrammarCtcWeightPct = 70;
 // hypothesis's LM log-probability. Tuned on the calibration set (models/README.md).
 inline constexpr uint32_t kDefaultLmWeightPct = 30;
 
-class BeamDecoder {
+class BeamDecoder final : public Search {
  public:
   // Encoder frames the ring must hold for this width (see the .cpp).
   static uint32_t ring_frames(const ModelHparams& hp, uint32_t width);
@@ -46,23 +49,20 @@ class BeamDecoder {
   static uint32_t ctc_frames(const ModelHparams& hp, uint32_t width);
   // ctc_weight_pct: 0..100 (0: attention only, no CTC memory or work).
   // lm_weight_pct: 0..100, and only with a model that has a character LM (0: no LM memory or work).
+  // ctc_weight_by_mode: set_grammar() sets the CTC weight (kDefaultGrammarCtcWeightPct
+  // with a grammar, kDefaultCtcWeightPct without; only with CTC scoring on).
   void layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width, uint32_t ctc_weight_pct = 0,
-              uint32_t lm_weight_pct = 0);
-  void reset();  // the next utterance (the stream's CTC frames are kept)
-  void reset_stream() {  // a new stream: frame numbers start again at 0
+              uint32_t lm_weight_pct = 0, bool ctc_weight_by_mode = false);
+  void reset() override;  // the next utterance (the stream's CTC frames are kept)
+  void reset_stream() override {  // a new stream: frame numbers start again at 0
     ctc_frames_.reset();
-    reset();
+    Search::reset_stream();
   }
-  // Continuous streaming: see GreedyDecoder::set_start_floor.
-  void set_start_floor(uint64_t frame) { start_floor_ = frame; }
 
   // ctc_logits: the frame's CTC logits (V int16 Q10), for prefix scoring.
-  void on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, kernels::Isa isa, void* scratch);
-  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
-
-  bool started() const { return phase_ != Phase::kWaitOnset; }
-  bool done() const { return phase_ == Phase::kDone; }
-  int64_t onset() const { return onset_; }
+  void on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, kernels::Isa isa,
+                void* scratch) override;
+  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch) override;
 
   // The best hypothesis: while decoding, the best-scored live one (partial);
   // once done, the best finished one (empty when none finished).
@@ -77,10 +77,12 @@ class BeamDecoder {
   // its CTC score relative to the best CTC path (MODEL.md "Confidence,
   // rejection"); without, the attention score. Out-of-grammar rejection tests
   // it. 0 before done or when nothing finished.
-  int64_t match_score_q10() const { return done() && n_fin_ ? fin_match_[fin_order_[0]] : 0; }
+  int64_t match_score_q10() const override { return done() && n_fin_ ? fin_match_[fin_order_[0]] : 0; }
+  void best(Hypothesis& out) const override;
 
   // Finished hypotheses, best first (only once done; up to `width`).
-  uint32_t num_nbest() const { return done() ? n_fin_ : 0; }
+  uint32_t num_nbest() const override { return done() ? n_fin_ : 0; }
+  void nbest(uint32_t i, Hypothesis& out) const override;
   const char* nbest_text(uint32_t i) const { return fin_text_ + size_t{fin_order_[i]} * (max_chars_ + 1); }
   uint32_t nbest_tokens(uint32_t i) const { return fin_n_[fin_order_[i]]; }
   int32_t nbest_score_q10(uint32_t i) const { return fin_score_[fin_order_[i]]; }
@@ -89,13 +91,15 @@ class BeamDecoder {
   const int32_t* nbest_logprobs(uint32_t i) const { return fin_lp_ + size_t{fin_order_[i]} * max_chars_; }
 
   // The LM is not used while a grammar is set: the grammar already says what may follow.
-  void set_grammar(const Grammar* g) { grammar_ = g; }
+  void set_grammar(const Grammar* g) override {
+    grammar_ = g;
+    if (ctc_weight_by_mode_) set_ctc_weight(g ? kDefaultGrammarCtcWeightPct : kDefaultCtcWeightPct);
+  }
   // Between utterances; only when laid out with CTC scoring (w was > 0). w in 1..100.
   void set_ctc_weight(uint32_t w) {
     if (ctc_w_) ctc_w_ = w;
   }
-  const Grammar* grammar() const { return grammar_; }
-  bool no_match() const { return no_match_; }
+  const BeamDecoder* as_beam() const override { return this; }
   uint32_t steps() const { return steps_; }
   // Diagnostics (tests, bench): windows that reached below the ring's oldest
   // frame (always 0: the ring bound holds), and hypotheses dropped for
@@ -105,13 +109,7 @@ class BeamDecoder {
   uint64_t ctc_misses() const { return ctc_.misses(); }
   uint32_t ctc_weight_pct() const { return ctc_w_; }
 
-  void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
-    observer_ = fn;
-    observer_user_ = user;
-  }
-
  private:
-  enum class Phase : uint8_t { kWaitOnset, kWaitWindow, kDone };
   // One buffer of hypotheses (struct of arrays, `width` slots; the live ones
   // are slots 0..n_live_-1 in rank order).
   struct Hyps {
@@ -192,6 +190,7 @@ class BeamDecoder {
   void frames_out(const uint8_t* base, uint32_t n, uint32_t* out) const;
 
   uint32_t ctc_w_ = 0, ctc_R_ = 0;
+  bool ctc_weight_by_mode_ = false;
   uint32_t lm_w_ = 0;
   const CharLm* lm_ = nullptr;
   int64_t last_speech_ = -1;  // L: the last frame whose CTC token is not blank
@@ -199,16 +198,8 @@ class BeamDecoder {
   CtcFrames ctc_frames_;
   CtcPrefixScorer ctc_;
 
-  Phase phase_ = Phase::kWaitOnset;
-  int64_t onset_ = -1;
-  uint64_t start_floor_ = 0;
   uint32_t steps_ = 0;
-  const Grammar* grammar_ = nullptr;
-  bool no_match_ = false;
   uint64_t window_misses_ = 0, dropped_ = 0;
-
-  void (*observer_)(void*, const DecoderStepInfo&) = nullptr;
-  void* observer_user_ = nullptr;
 };
 
 }  // namespace earshot

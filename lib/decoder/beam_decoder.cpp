@@ -1,4 +1,4 @@
-#include "model/beam_decoder.h"
+#include "decoder/beam_decoder.h"
 
 #include <algorithm>
 #include <cassert>
@@ -69,8 +69,9 @@ void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
 }
 
 void BeamDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width,
-                         uint32_t ctc_weight_pct, uint32_t lm_weight_pct) {
+                         uint32_t ctc_weight_pct, uint32_t lm_weight_pct, bool ctc_weight_by_mode) {
   model_ = &m;
+  ctc_weight_by_mode_ = ctc_weight_by_mode;
   lm_ = &m.tensors().lm;
   lm_w_ = lm_->present() ? lm_weight_pct : 0;
   hp_ = &m.hparams();
@@ -187,6 +188,22 @@ const char* BeamDecoder::text() const {
 int32_t BeamDecoder::score_q10() const {
   if (done()) return n_fin_ ? fin_score_[fin_order_[0]] : 0;
   return n_live_ ? hyp_.score[0] : 0;
+}
+void BeamDecoder::best(Hypothesis& out) const {
+  out.text = text();
+  out.num_tokens = num_tokens();
+  out.tokens = tokens();
+  out.token_frames = token_frames();
+  out.token_logprobs = token_logprobs();
+  out.score_q10 = score_q10();
+}
+void BeamDecoder::nbest(uint32_t i, Hypothesis& out) const {
+  out.text = nbest_text(i);
+  out.num_tokens = nbest_tokens(i);
+  out.tokens = fin_tokens_ + size_t{fin_order_[i]} * max_chars_;
+  out.token_frames = nbest_frames(i);
+  out.token_logprobs = nbest_logprobs(i);
+  out.score_q10 = nbest_score_q10(i);
 }
 
 void BeamDecoder::copy_hyp(const Hyps& f, uint32_t i, Hyps& t, uint32_t j) const {

@@ -6,14 +6,17 @@
 // the input has ended (the wait rule, 5.3). Between the halves the step's
 // state is kept, so whatever chunks the audio arrives in, every step sees the
 // same frames and the tokens and logits are the same bits.
+//
+// The Search (search.h) of beam width 0 or 1. With a grammar, each step takes
+// the best token the automaton allows (<eos> only where a phrase may end).
 #pragma once
 #include <cstdint>
 
+#include "decoder/search.h"
 #include "kernels/attention/attention.h"
 #include "kernels/isa.h"
 #include "model/arena.h"
 #include "model/frame_ring.h"
-#include "decoder/grammar.h"
 #include "model/model.h"
 
 namespace earshot {
@@ -28,44 +31,19 @@ inline constexpr uint32_t kMaxCharsAtEnd = 3;
 // the last frame of an input of n_frames, counted up to limit.
 uint32_t chars_at_end(const uint32_t* frames, uint32_t n_tokens, int64_t n_frames, uint32_t limit);
 
-// Optional observer of every decoder step (tests, parity dumps); called
-// synchronously from push/finish, on the caller's thread.
-struct DecoderStepInfo {
-  uint32_t step;            // 0-based
-  const int16_t* logits;    // V int16 Q10 (dec.out), valid during the call
-  int32_t token;            // argmax; 0 = <eos>
-  int64_t position_q8;      // window centre p (Q8 encoder frames)
-  uint64_t window_first;    // first frame of the attention window
-  uint32_t window_frames;
-  uint32_t hypothesis = 0;  // beam search: the live hypothesis (rank order); greedy: 0
-  // Greedy: the step's attention weights (window_frames, Q15), as the runtime
-  // computed them, valid during the call (`earshot plot` draws them). Beam
-  // search: null (B windows a step would need B x 64 more stack on a board).
-  const int16_t* attn_probs = nullptr;
-};
-
-class GreedyDecoder {
+class GreedyDecoder final : public Search {
  public:
   // Encoder frames the ring must hold so every window this decoder can ask
   // for is still there (see the .cpp for the bound).
   static uint32_t ring_frames(const ModelHparams& hp);
   static size_t scratch_size(const Model& m);
   void layout(ArenaCarver& a, const Model& m, uint32_t max_chars);
-  void reset();
-  // Continuous streaming: the next utterance's first window may not start
-  // before this encoder frame (the frames before it belonged to the last one).
-  void set_start_floor(uint64_t frame) { start_floor_ = frame; }
+  void reset() override;
 
-  // After each new encoder frame (already in `ring`, with its CTC token):
-  // starts at the CTC onset and runs every step whose window is complete.
-  void on_frame(const FrameRing& ring, int32_t ctc_token, kernels::Isa isa, void* scratch);
-  // End of input: no more frames will come, so the wait rule lets every
-  // remaining step run until <eos> or max_chars.
-  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch);
+  void on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t* ctc_logits, kernels::Isa isa,
+                void* scratch) override;
+  void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch) override;
 
-  bool started() const { return phase_ != Phase::kWaitOnset; }
-  bool done() const { return phase_ == Phase::kDone; }
-  int64_t onset() const { return onset_; }   // n0, or -1
   uint32_t num_tokens() const { return n_tokens_; }
   const uint8_t* tokens() const { return tokens_; }        // token ids, 1..V-1
   const uint32_t* token_frames() const { return frames_; } // window centre of each token (encoder frames)
@@ -75,21 +53,20 @@ class GreedyDecoder {
   // (the beam decoder's score of the same path; MODEL.md "Beam search").
   int32_t score_q10() const { return score_; }
 
-  // Constrains the output to a grammar (lib/decoder/grammar.h) from the next
-  // utterance on; null removes it. With a grammar, each step takes the best
-  // token the automaton allows (<eos> only where a phrase may end), and an
-  // utterance that cannot finish a phrase (character limit) gives no text.
-  void set_grammar(const Grammar* g) { grammar_ = g; }
-  const Grammar* grammar() const { return grammar_; }
-  bool no_match() const { return no_match_; }
-
-  void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
-    observer_ = fn;
-    observer_user_ = user;
+  void best(Hypothesis& out) const override {
+    out.text = text_;
+    out.num_tokens = n_tokens_;
+    out.tokens = tokens_;
+    out.token_frames = frames_;
+    out.token_logprobs = lp_;
+    out.score_q10 = score_;
   }
+  int64_t match_score_q10() const override { return score_; }
+  // One entry once done (the text), none after a no-match.
+  uint32_t num_nbest() const override { return done() && !no_match_ ? 1 : 0; }
+  void nbest(uint32_t, Hypothesis& out) const override { best(out); }
 
  private:
-  enum class Phase : uint8_t { kWaitOnset, kWaitWindow, kDone };
   void step_head(kernels::Isa isa, void* scratch);
   bool step_tail(const FrameRing& ring, bool ended, kernels::Isa isa, void* scratch);
 
@@ -106,22 +83,13 @@ class GreedyDecoder {
   int32_t* lp_ = nullptr;      // max_chars
   char* text_ = nullptr;       // max_chars + 1
 
-  Phase phase_ = Phase::kWaitOnset;
   int32_t y_ = 0;              // previous token (0 = <eos> as the start symbol)
   int64_t p_ = 0;              // window centre, Q8 encoder frames (only grows)
-  int64_t onset_ = -1;
-  uint64_t start_floor_ = 0;
   uint32_t steps_ = 0, n_tokens_ = 0;
   int32_t score_ = 0;
-
-  const Grammar* grammar_ = nullptr;
   uint32_t gstate_ = 0;        // automaton state after the tokens so far
-  bool no_match_ = false;      // the grammar could not be satisfied
 
   int32_t choose(int32_t V) const;
-
-  void (*observer_)(void*, const DecoderStepInfo&) = nullptr;
-  void* observer_user_ = nullptr;
 };
 
 }  // namespace earshot

@@ -1,0 +1,43 @@
+#include "decoder/search.h"
+
+#include <new>
+
+#include "decoder/beam_decoder.h"
+#include "decoder/greedy_decoder.h"
+
+namespace earshot {
+
+namespace {
+
+// Beam search only where the build has it: in a greedy-only build every beam
+// path below folds away and BeamDecoder is never referenced.
+bool beam(const SearchConfig& c) { return kBeamSearch && c.beam; }
+
+// The search object's region, then its state. The measuring pass lays out a
+// temporary (a search's layout() records sizes in the object as it goes).
+template <typename S, typename... Args>
+Search* place(ArenaCarver& a, const Args&... args) {
+  uint8_t* mem = a.take<uint8_t>(sizeof(S));
+  alignas(S) uint8_t measuring[sizeof(S)];
+  S* s = new (mem ? mem : measuring) S();
+  s->layout(a, args...);
+  return mem ? s : nullptr;
+}
+
+}  // namespace
+
+uint32_t search_ring_frames(const ModelHparams& hp, const SearchConfig& c) {
+  return beam(c) ? BeamDecoder::ring_frames(hp, c.width) : GreedyDecoder::ring_frames(hp);
+}
+
+size_t search_scratch_size(const Model& m, const SearchConfig& c) {
+  return beam(c) ? BeamDecoder::scratch_size(m, c.width) : GreedyDecoder::scratch_size(m);
+}
+
+Search* make_search(ArenaCarver& a, const Model& m, const SearchConfig& c) {
+  if (beam(c))
+    return place<BeamDecoder>(a, m, c.max_chars, c.width, c.ctc_weight_pct, c.lm_weight_pct, c.ctc_weight_by_mode);
+  return place<GreedyDecoder>(a, m, c.max_chars);
+}
+
+}  // namespace earshot
