@@ -177,37 +177,29 @@ earshot_status earshot_get_result(const earshot_recognizer* recognizer, earshot_
   result->confidence_q15 = r.confidence_q15;
   result->utterance = r.utterance;
   result->match_q15 = r.match_q15;
-  uint32_t words = 0;
-  for (uint32_t i = 0; i < r.num_tokens; ++i)
-    words += r.text[i] != ' ' && (i == 0 || r.text[i - 1] == ' ');
-  result->num_words = words;
+  result->num_words = rec_of(recognizer)->num_words();  // split once per result change
   return EARSHOT_OK;
 }
 
 earshot_status earshot_get_word(const earshot_recognizer* recognizer, uint32_t index, earshot_word* word) {
   if (!recognizer || !word) return invalid("earshot_get_word: NULL argument");
   const Recognizer& rec = *rec_of(recognizer);
-  const earshot::RecognizerResult r = rec.result();
-  uint32_t seen = 0;
-  for (uint32_t i = 0; i < r.num_tokens; ++i) {
-    if (r.text[i] == ' ' || (i > 0 && r.text[i - 1] != ' ')) continue;  // not a word's first character
-    if (seen++ != index) continue;
-    uint32_t j = i;
-    int64_t sum = 0;
-    while (j < r.num_tokens && r.text[j] != ' ') sum += r.token_logprobs[j++];
-    const uint64_t fs = rec.model().encoder_frame_samples(), rate = rec.model().hparams().frontend.sample_rate_hz;
-    word->first_char = i;
-    word->num_chars = j - i;
-    word->start_frame = r.token_frames[i];
-    word->end_frame = r.token_frames[j - 1] + 1;
-    word->start_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->start_frame * fs * 1000 / rate));
-    word->end_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->end_frame * fs * 1000 / rate));
-    word->confidence_q15 = earshot::confidence_q15(sum, j - i);
-    return EARSHOT_OK;
+  earshot::RecognizerWord w;
+  if (!rec.word(index, w)) {
+    Error err;
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "earshot_get_word: index %u is not below num_words %u", index,
+            rec.num_words());
+    return fail(err);
   }
-  Error err;
-  err.set(EARSHOT_ERR_INVALID_ARGUMENT, "earshot_get_word: index %u is not below num_words %u", index, seen);
-  return fail(err);
+  const uint64_t fs = rec.model().encoder_frame_samples(), rate = rec.model().hparams().frontend.sample_rate_hz;
+  word->first_char = w.first_char;
+  word->num_chars = w.num_chars;
+  word->start_frame = w.start_frame;
+  word->end_frame = w.end_frame;
+  word->start_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->start_frame * fs * 1000 / rate));
+  word->end_ms = static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, word->end_frame * fs * 1000 / rate));
+  word->confidence_q15 = w.confidence_q15;
+  return EARSHOT_OK;
 }
 
 int32_t earshot_confidence_q15(int32_t score_q10, uint32_t count) { return earshot::confidence_q15(score_q10, count); }

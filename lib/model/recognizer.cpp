@@ -80,13 +80,19 @@ SearchConfig search_config(const Model& m, const RecognizerConfig& cfg, uint32_t
 
 }  // namespace
 
+size_t Recognizer::word_index_bytes(uint32_t max_chars) {
+  return sizeof(WordIndex) + (size_t{max_chars} / 2 + 1) * sizeof(uint16_t);
+}
+
 void Recognizer::layout(ArenaCarver& a, const Model& model, const SearchConfig& sc) {
   const ModelHparams& hp = model.hparams();
   beam_width_ = sc.width;
   a.skip_object<Recognizer>();  // this object: the first region (create() constructs it there)
   frontend_mem_ = a.take<uint8_t>(Frontend::memory_size(hp.frontend));
   features_ = a.take<int16_t>(hp.n_mels);
-  scratch_ = a.take<uint8_t>(std::max(StreamingEncoder::scratch_size(model), search_scratch_size(model, sc)));
+  // Between calls the scratch holds the word split (words()).
+  scratch_ = a.take<uint8_t>(std::max({StreamingEncoder::scratch_size(model), search_scratch_size(model, sc),
+                                       word_index_bytes(sc.max_chars)}));
   encoder_.layout(a, model);
   // The decoders read windows of at most 2W + 1 frames (MODEL.md step 5.4).
   ring_.layout(a, search_ring_frames(hp, sc), hp.enc_hidden, 2 * hp.half_window + 1);
@@ -139,6 +145,7 @@ void Recognizer::reset() {
   ring_.reset();
   search_->reset_stream();
   finished_ = false;
+  words_ready_ = false;
   blank_run_ = 0;
   utterance_ = 0;
 }
@@ -149,11 +156,13 @@ earshot_status Recognizer::next_utterance(Error& err) {
   // before this one): the next window starts at the first frame still to come.
   search_->set_start_floor(ring_.count());
   search_->reset();
+  words_ready_ = false;
   ++utterance_;
   return EARSHOT_OK;
 }
 
 void Recognizer::feature_frame(const int16_t* f) {
+  words_ready_ = false;  // the kernels take the scratch, and the result may change
   if (!encoder_.push_features(f, isa_, scratch_)) return;
   ring_.push(encoder_.output());
   if (enc_observer_)
@@ -221,6 +230,7 @@ earshot_status Recognizer::finish(Error& err) {
   // A trailing partial window of samples, or fewer than `stack` features, make
   // no frame (MODEL.md: encoder step n needs all of its frames).
   finished_ = true;
+  words_ready_ = false;
   search_->on_end(ring_, isa_, scratch_);
   return EARSHOT_OK;
 }
@@ -231,6 +241,7 @@ earshot_status Recognizer::set_grammar(const Grammar* g, Error& err) {
                    "set the grammar between utterances (after reset, before speech starts)");
   search_->set_grammar(g);
   search_->reset();  // the automaton starts with the utterance
+  words_ready_ = false;
   return EARSHOT_OK;
 }
 
@@ -267,6 +278,40 @@ RecognizerResult Recognizer::result() const {
 bool Recognizer::nbest(uint32_t i, NBestEntry& out) const {
   if (i >= result().num_nbest) return false;
   search_->nbest(i, out);
+  return true;
+}
+
+const Recognizer::WordIndex& Recognizer::words() const {
+  auto* w = static_cast<WordIndex*>(scratch_);
+  if (words_ready_) return *w;
+  const RecognizerResult r = result();
+  w->text = r.text;
+  w->token_frames = r.token_frames;
+  w->token_logprobs = r.token_logprobs;
+  w->num_tokens = r.num_tokens;
+  auto* first = reinterpret_cast<uint16_t*>(w + 1);
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < r.num_tokens; ++i)
+    if (r.text[i] != ' ' && (i == 0 || r.text[i - 1] == ' ')) first[n++] = static_cast<uint16_t>(i);
+  w->num_words = n;
+  words_ready_ = true;
+  return *w;
+}
+
+uint32_t Recognizer::num_words() const { return words().num_words; }
+
+bool Recognizer::word(uint32_t i, RecognizerWord& out) const {
+  const WordIndex& w = words();
+  if (i >= w.num_words) return false;
+  const uint32_t first = w.first_chars()[i];
+  uint32_t end = first;
+  int64_t sum = 0;
+  while (end < w.num_tokens && w.text[end] != ' ') sum += w.token_logprobs[end++];
+  out.first_char = first;
+  out.num_chars = end - first;
+  out.start_frame = w.token_frames[first];
+  out.end_frame = w.token_frames[end - 1] + 1;
+  out.confidence_q15 = confidence_q15(sum, end - first);
   return true;
 }
 

@@ -79,6 +79,13 @@ struct RecognizerConfig {
 // of the Q10 log-probabilities of its tokens and <eos>, <= 0).
 using NBestEntry = Hypothesis;
 
+// One word of the result text (a run of non-space characters).
+struct RecognizerWord {
+  uint32_t first_char = 0, num_chars = 0;   // characters [first_char, first_char + num_chars)
+  uint32_t start_frame = 0, end_frame = 0;  // encoder frames [first token's, last token's + 1)
+  int32_t confidence_q15 = 0;               // confidence_q15 of the word's tokens
+};
+
 // Optional observer of every encoder frame (tests, parity dumps).
 struct EncoderFrameInfo {
   uint64_t frame;            // n
@@ -144,6 +151,13 @@ class Recognizer {
   // The i-th best finished hypothesis (i < result().num_nbest); false if none.
   // Greedy decoding has one entry, the text.
   bool nbest(uint32_t i, NBestEntry& out) const;
+  // The words of result().text, split once per result change: on the first
+  // call after it, into the kernel scratch (unused between calls, so the split
+  // takes no arena of its own). Then num_words() is O(1) and word(i) O(its
+  // length). Not from an observer (the kernels own the scratch during a call).
+  uint32_t num_words() const;
+  // The i-th word (i < num_words()); false if none.
+  bool word(uint32_t i, RecognizerWord& out) const;
   uint32_t beam_width() const { return beam_width_; }
   const BeamDecoder* beam_decoder() const { return kBeamSearch ? search_->as_beam() : nullptr; }  // diagnostics; null when greedy
   const Model& model() const { return *model_; }
@@ -159,6 +173,20 @@ class Recognizer {
 
  private:
   Recognizer() = default;
+  // The word split, in the kernel scratch between calls: this header, then
+  // first_chars(): the first character of each word (uint16: max_chars <=
+  // kMaxCharsLimit < 2^16), at most max_chars / 2 + 1 of them. words() builds it when words_ready_ is
+  // false; every call that runs the kernels or changes the result clears that.
+  struct WordIndex {
+    const char* text;  // the result's, valid as long as the index
+    const uint32_t* token_frames;
+    const int32_t* token_logprobs;
+    uint32_t num_tokens, num_words;
+    const uint16_t* first_chars() const { return reinterpret_cast<const uint16_t*>(this + 1); }
+  };
+  static size_t word_index_bytes(uint32_t max_chars);
+  const WordIndex& words() const;
+
   // Takes every region of the arena in order (measuring when `a` has no base).
   void layout(ArenaCarver& a, const Model& model, const SearchConfig& sc);
   void feature_frame(const int16_t* features);
@@ -175,6 +203,7 @@ class Recognizer {
   SearchImpl* search_ = nullptr;
   uint32_t beam_width_ = 1;
   bool finished_ = false;
+  mutable bool words_ready_ = false;  // the scratch holds the current result's WordIndex
   uint32_t endpoint_frames_ = 0;
   uint32_t reject_q15_ = 0;
   uint32_t blank_run_ = 0;     // consecutive blank CTC frames

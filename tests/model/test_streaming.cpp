@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "doctest.h"
+#include "earshot/earshot.h"
 #include "fixtures.h"
 #include "harness.h"
 #include "signals.h"
@@ -371,5 +375,79 @@ TEST_CASE("the same bits on every target (pinned trace hashes)") {
     const uint64_t h = trace_hash(s.run_pcm(speech, {480}));
     MESSAGE("H=" << p.spec.hidden << " eos_bias=" << p.spec.eos_bias << " prime_ms=" << p.spec.prime_ms << " hash " << h);
     CHECK(h == p.hash);
+  }
+}
+
+// Words (earshot_get_result's num_words, earshot_get_word) are split once per
+// result change into the kernel scratch: walking every word of a long result,
+// in order and backwards, gives what a plain split of the text gives, and the
+// split follows the result as it changes (partial, final, after a reset), greedy
+// and in beam search. A word list makes the endless model's text many words.
+TEST_CASE("words of a long result equal a plain split of its text, partial and final") {
+  OpenModel m(endless(RandomModelSpec::tiny()));
+  const auto pcm = mixed_audio();
+  std::vector<uint64_t> gmem(1 << 14);
+  const Grammar* g = nullptr;
+  {
+    Error err;
+    size_t need = 0;
+    const char* words = "go\nstop\nleft\nright\na\nthe\nkitchen";
+    const auto& hp = m.model.hparams();
+    REQUIRE(Grammar::compile(words, GrammarKind::kWordList, hp.vocab_chars, hp.vocab_size, gmem.data(), gmem.size() * 8,
+                             &g, &need, err) == EARSHOT_OK);
+  }
+  for (RecognizerConfig cfg : {RecognizerConfig{}, beam_cfg(4)}) {
+    cfg.reject_q15 = 1;  // a random model is never confident: keep every phrase
+    Session s(m.model, cfg);
+    Recognizer& r = s.rec();
+    Error err;
+    REQUIRE(r.set_grammar(g, err) == EARSHOT_OK);
+    auto* handle = reinterpret_cast<earshot_recognizer*>(&r);  // a handle is the Recognizer (api/internal.h)
+    const uint64_t fs = m.model.encoder_frame_samples(), rate = m.model.hparams().frontend.sample_rate_hz;
+    auto check_words = [&](const char* when) {
+      earshot_result res;
+      REQUIRE(earshot_get_result(handle, &res) == EARSHOT_OK);
+      const std::string text(res.text);
+      INFO("beam " << cfg.beam << ", " << when << ": '" << text << "'");
+      // The plain split: maximal runs of non-space characters.
+      std::vector<std::pair<uint32_t, uint32_t>> plain;
+      for (uint32_t i = 0; i < text.size(); ++i)
+        if (text[i] != ' ' && (i == 0 || text[i - 1] == ' ')) {
+          uint32_t j = i;
+          while (j < text.size() && text[j] != ' ') ++j;
+          plain.emplace_back(i, j - i);
+        }
+      REQUIRE(res.num_words == plain.size());
+      CHECK(r.num_words() == plain.size());
+      for (uint32_t pass = 0; pass < 2; ++pass)
+        for (uint32_t k = 0; k < plain.size(); ++k) {
+          const uint32_t i = pass == 0 ? k : static_cast<uint32_t>(plain.size()) - 1 - k;
+          earshot_word w;
+          REQUIRE(earshot_get_word(handle, i, &w) == EARSHOT_OK);
+          const auto [first, len] = plain[i];
+          CHECK(w.first_char == first);
+          CHECK(w.num_chars == len);
+          CHECK(w.start_frame == res.token_frames[first]);
+          CHECK(w.end_frame == res.token_frames[first + len - 1] + 1);
+          CHECK(w.start_ms == w.start_frame * fs * 1000 / rate);
+          CHECK(w.end_ms == w.end_frame * fs * 1000 / rate);
+          int64_t sum = 0;
+          for (uint32_t c = first; c < first + len; ++c) sum += res.token_logprobs_q10[c];
+          CHECK(w.confidence_q15 == confidence_q15(sum, len));
+        }
+      earshot_word w;
+      CHECK(earshot_get_word(handle, static_cast<uint32_t>(plain.size()), &w) == EARSHOT_ERR_INVALID_ARGUMENT);
+      return plain.size();
+    };
+    REQUIRE(r.push(pcm.data(), pcm.size() / 2, err) == EARSHOT_OK);
+    const size_t partial = check_words("partial");
+    REQUIRE(r.push(pcm.data() + pcm.size() / 2, pcm.size() - pcm.size() / 2, err) == EARSHOT_OK);
+    REQUIRE(r.finish(err) == EARSHOT_OK);
+    const size_t final_words = check_words("final");
+    CHECK(final_words >= 20);  // a long result
+    CHECK(final_words >= partial);
+    MESSAGE("beam " << cfg.beam << ": " << partial << " words partial, " << final_words << " final");
+    r.reset();
+    CHECK(check_words("after reset") == 0);
   }
 }

@@ -192,7 +192,10 @@ typedef struct earshot_word {
   int32_t confidence_q15;          /* 0..32768 */
 } earshot_word;
 
-/* The index-th word of the current result (index < num_words). */
+/* The index-th word of the current result (index < num_words). The words are
+ * split once per result change (by the first earshot_get_result or
+ * earshot_get_word after it, in the recognizer's arena), so walking all of them
+ * costs one pass over the text. */
 earshot_status earshot_get_word(const earshot_recognizer* recognizer, uint32_t index, earshot_word* word);
 
 /* exp(score_q10 / 1024 / count) in Q15, in integers (the same on every target):
