@@ -89,7 +89,7 @@ def load_tables(pack_bin=None):
 # lib/model/recognizer.h kDefaultEndpointMs
 DEFAULT_ENDPOINT_MS = 900
 # Characters a decoder may read at the last frame once its window centre is past it (MODEL.md step 5.3,
-# kMaxCharsAtEnd in lib/model/greedy_decoder.h); the next such step's only token is <eos>.
+# kMaxCharsAtEnd in lib/decoder/greedy_decoder.h); the next such step's only token is <eos>.
 MAX_CHARS_AT_END = 3
 IDLE_REPLAY_MS = 300  # lib/model/encoder.h kIdleReplayMs
 
