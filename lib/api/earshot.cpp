@@ -59,6 +59,7 @@ earshot::RecognizerConfig to_cpp(const earshot_recognizer_config* c) {
     r.reject_q15 = c->reject_q15;
     r.ctc_weight_pct = c->ctc_weight_pct;
     r.lm_weight_pct = c->lm_weight_pct;
+    r.ctc_search = c->ctc_search != 0;
   }
   return r;
 }

@@ -1,7 +1,9 @@
 // The search over the decoder's steps, behind one interface: the Recognizer
 // (lib/model/recognizer.h) drives a Search and does not know which one it has.
-// Two implement it: GreedyDecoder (greedy_decoder.h: beam width 0 or 1) and
-// BeamDecoder (beam_decoder.h: width 2..kMaxBeam, MODEL.md "Beam search").
+// Three implement it: GreedyDecoder (greedy_decoder.h: beam width 0 or 1),
+// BeamDecoder (beam_decoder.h: width 2..kMaxBeam, MODEL.md "Beam search") and
+// CtcSearch (ctc_search.h: the CTC head alone, frame-synchronous; MODEL.md
+// "CTC search").
 //
 // make_search() lays a search out in the recognizer's arena (the object and
 // all its state), so a recognizer carries only the search it uses. What both
@@ -11,7 +13,7 @@
 // deleting destructor would pull operator delete into the firmware).
 //
 // EARSHOT_BEAM_SEARCH=OFF (the greedy-only firmware): make_search() never
-// builds a BeamDecoder, so its vtable and code are not linked, and the
+// builds a BeamDecoder or a CtcSearch, so their vtables and code are not linked, and the
 // Recognizer holds the search as a GreedyDecoder (SearchImpl), whose calls
 // bind statically.
 #pragma once
@@ -37,6 +39,7 @@ namespace earshot {
 inline constexpr bool kBeamSearch = EARSHOT_BEAM_SEARCH;
 
 class BeamDecoder;
+class CtcSearch;
 
 // Optional observer of every decoder step (tests, parity dumps); called
 // synchronously from push/finish, on the caller's thread.
@@ -73,6 +76,7 @@ struct SearchConfig {
   uint32_t ctc_weight_pct = 0; // beam: 0 (attention only) or 1..100
   bool ctc_weight_by_mode = false;  // beam: the config left the CTC weight to the grammar (set_grammar)
   uint32_t lm_weight_pct = 0;  // beam: 0 (none) or 1..100, with a model that has a character LM
+  bool ctc = false;            // CtcSearch (kBeamSearch builds only): width = live prefixes
 };
 
 class Search {
@@ -122,6 +126,7 @@ class Search {
 
   // Diagnostics (tests, bench): the beam search, or null.
   virtual const BeamDecoder* as_beam() const { return nullptr; }
+  virtual const CtcSearch* as_ctc() const { return nullptr; }
 
   void set_observer(void (*fn)(void* user, const DecoderStepInfo& s), void* user) {
     observer_ = fn;

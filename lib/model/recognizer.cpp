@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <new>
 
+#include "decoder/ctc_search.h"
 #include "kernels/activation.h"
 
 namespace earshot {
@@ -25,12 +26,20 @@ bool resolve_max_chars(const Model& m, const RecognizerConfig& cfg, uint32_t& ou
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: max_chars %u is above %u", cfg.max_chars, kMaxCharsLimit);
     return false;
   }
+  if (!kBeamSearch && cfg.ctc_search) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: the CTC search is not in this build (EARSHOT_BEAM_SEARCH=OFF)");
+    return false;
+  }
+  if (cfg.ctc_search && cfg.beam > kMaxCtcSearchWidth) {
+    err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: CTC search width %u is above %u", cfg.beam, kMaxCtcSearchWidth);
+    return false;
+  }
   if (!kBeamSearch && (cfg.beam > 1 || cfg.beam_decoder_at_width_1)) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u, but this build decodes greedily only (EARSHOT_BEAM_SEARCH=OFF)",
             cfg.beam);
     return false;
   }
-  if (cfg.beam > kMaxBeam) {
+  if (!cfg.ctc_search && cfg.beam > kMaxBeam) {
     err.set(EARSHOT_ERR_INVALID_ARGUMENT, "recognizer: beam width %u is above %u", cfg.beam, kMaxBeam);
     return false;
   }
@@ -70,8 +79,9 @@ bool uses_beam(const RecognizerConfig& cfg) { return cfg.beam > 1 || cfg.beam_de
 SearchConfig search_config(const Model& m, const RecognizerConfig& cfg, uint32_t max_chars) {
   SearchConfig sc;
   sc.max_chars = max_chars;
-  sc.beam = kBeamSearch && uses_beam(cfg);
-  sc.width = sc.beam && cfg.beam ? cfg.beam : 1;
+  sc.ctc = kBeamSearch && cfg.ctc_search;
+  sc.beam = kBeamSearch && uses_beam(cfg) && !sc.ctc;
+  sc.width = sc.ctc ? (cfg.beam > 1 ? cfg.beam : kDefaultCtcSearchWidth) : sc.beam && cfg.beam ? cfg.beam : 1;
   sc.ctc_weight_pct = ctc_weight(cfg);
   sc.ctc_weight_by_mode = cfg.ctc_weight_pct == 0;
   sc.lm_weight_pct = lm_weight(m, cfg);
@@ -126,6 +136,7 @@ Recognizer* Recognizer::create(const Model& model, const RecognizerConfig& cfg, 
   r->isa_ = kernels::isa_active();
   r->endpoint_frames_ = model.encoder_frames_for_ms(cfg.endpoint_ms ? cfg.endpoint_ms : kDefaultEndpointMs);
   r->reject_q15_ = cfg.reject_q15                                  ? cfg.reject_q15
+                   : cfg.ctc_search                                 ? kDefaultRejectCtcQ15
                    : uses_beam(cfg) && ctc_weight(cfg) != 0 ? kDefaultRejectJointQ15
                                                             : kDefaultRejectQ15;
   if (carve.overflow() ||

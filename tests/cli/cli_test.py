@@ -1171,14 +1171,15 @@ def case_lm():
 
 def case_reject():
     """--reject: with a grammar, a phrase whose match score is below the threshold is no match; its confidence
-    and match are still reported. With the defaults (beam 16, calibrated threshold) the bundled held-out
-    recordings are accepted under their own phrases and rejected under unrelated ones."""
+    and match are still reported. With the defaults (the CTC search, calibrated threshold) the bundled held-out
+    recordings are accepted under their own phrases and rejected under unrelated ones. The CTC search's match
+    is 1 when the phrase is at least as probable as the best CTC path: no threshold rejects that."""
     m = shipped_model()
     files = [sample(s) for s in SAMPLES]
     gp = os.path.join(TMP, "phrases.txt")
     with open(gp, "w") as fh:
         fh.write("turn on the kitchen lights\nset a timer for ten minutes\ngo forward two meters and turn left\n")
-    for beam in (["--beam", "1"], ["--beam", "4"], []):
+    for beam in (["--beam", "1"], ["--beam", "4"], ["--beam", "16"], []):
         rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", "0"] + beam + files)
         kept = json_lines(out, "reject 0")
         check(rc == 0 and all(not o["no_match"] and o["text"] for o in kept), f"--reject 0 {beam}: every file gets a phrase")
@@ -1186,7 +1187,7 @@ def case_reject():
             check(all(o["match"] == o["confidence"] for o in kept), "greedy: the match score is the confidence")
         for o in kept:
             c, mt = o["confidence"], o["match"]
-            for thr, rejected in [(max(0.0, mt - 0.01), False), (min(1.0, mt + 0.01), True)]:
+            for thr, rejected in [(max(0.0, mt - 0.01), False), (min(1.0, mt + 0.01), mt < 1.0)]:
                 rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", str(thr)] + beam +
                                    [o["file"]])
                 r = json_lines(out, "reject")[0]
@@ -1204,8 +1205,11 @@ def case_reject():
     for o in json_lines(out, "out of grammar"):
         check(o["no_match"] and o["text"] == "" and all(u["no_match"] for u in o["utterances"]),
               f"default: {o['file']} rejected under unrelated commands: {o['text']!r} (match {o['match']})")
-    rc, out, err = run(["transcribe", "--model", m, "--grammar", gp, "--reject", "1"] + files)
+    rc, out, err = run(["transcribe", "--model", m, "--grammar", gp, "--reject", "1", "--beam", "16"] + files)
     check(all(t == "<no match>" for _, t in plain_texts(out)), "--reject 1: plain output says <no match>")
+    rc, out, err = run(["transcribe", "--model", m, "--json", "--grammar", gp, "--reject", "1"] + files)
+    for o in json_lines(out, "reject 1, CTC search"):
+        check(o["no_match"] == (o["match"] < 1.0), f"--reject 1, CTC search: rejected unless match is 1: {o}")
     rc, out, err = run(["transcribe", "--model", m, "--reject", "1.5", files[0]])
     check(rc == 2, "--reject above 1: usage error")
 

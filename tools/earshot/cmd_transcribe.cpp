@@ -288,16 +288,18 @@ Runner add_transcribe(CLI::App& app) {
       ->needs(srt);
   sub->footer(
       "Output: 'FILE: text' per input ('FILE: <no match>' when a --grammar/--words constraint fits nothing).\n"
-      "token_times are the decoder's attention position for each character (encoder frames of 30 ms).\n"
+      "token_times are the decoder's attention position for each character (encoder frames of 30 ms;\n"
+      "with the CTC search, the frame where the CTC head was surest of it).\n"
       "SRT cues: words filled into lines of at most 42 characters; a cue runs from its first character's\n"
       "time to the next cue's (the last: +0.5 s, at most to the end of the audio).\n"
       "A file may hold several utterances: each ends at the end token or after --endpoint-ms of silence,\n"
       "and the text joins them. Confidence: geometric-mean probability of the characters (0..1); word\n"
       "times come from the decoder's attention positions.\n"
-      "Decoding is joint CTC-attention beam search of width 8 (16 with a grammar); --beam N sets the width\n"
-      "(and adds the n-best list to --json for a single utterance), --beam 1 decodes greedily as the\n"
-      "firmware does. With a grammar, --json adds no_match and match: the score out-of-grammar rejection\n"
-      "(--reject) compares (lib/model/MODEL.md).\n"
+      "Decoding is joint CTC-attention beam search of width 8; --beam N sets the width (and adds the\n"
+      "n-best list to --json for a single utterance), --beam 1 decodes greedily as the firmware does.\n"
+      "With a grammar the default is the CTC search (--ctc: the CTC head alone over the grammar, 1024\n"
+      "prefixes; --beam N asks for beam search instead), and --json adds no_match and match: the score\n"
+      "out-of-grammar rejection (--reject) compares (lib/model/MODEL.md).\n"
       "Exit: 0 ok, 1 an input or the model failed (one line each on stderr; other inputs still run), 2 usage.");
   return [o] { return run(*o); };
 }

@@ -85,17 +85,28 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   sub->add_option("--backend", o.backend,
                   "Kernels: ref (scalar reference), simd (best ISA level; the default) or xnnpack (where built)")
       ->check(CLI::IsMember({"ref", "simd", "xnnpack"}));
+  // One callback for the subcommand (a second would replace it).
   sub->parse_complete_callback([&o] {
     std::string why;
     if (!resolve_backend(o, why)) throw CLI::ValidationError("--backend " + o.backend, why);
+    if (!o.ctc && o.beam > 32) throw CLI::ValidationError("--beam", "beam search is 1..32 wide (up to 4096 with --ctc)");
+    if (o.ctc && o.ctc_weight >= 0) throw CLI::ValidationError("--ctc-weight", "--ctc decodes with the CTC head alone");
   });
   auto* g = sub->add_option("-g,--grammar", o.grammar,
                              "Constrain the text to a grammar: a phrase list (one phrase a line) or JSGF (file starts "
                              "with #JSGF); see lib/decoder/GRAMMAR.md");
   auto* w = sub->add_option("-w,--words", o.words, "Constrain the text to any sequence of these words (one or more a line)");
   g->excludes(w);
-  sub->add_option("--beam", o.beam, "Beam width: 1 greedy (as the firmware decodes), 2..32 beam search (more arena). Default: 8, with a grammar 16")
-      ->check(CLI::Range(1u, 32u));
+  sub->add_option("--beam", o.beam,
+                  "Beam width: 1 greedy (as the firmware decodes), 2..32 joint CTC-attention beam search (more arena). "
+                  "Default: 8; with a grammar the CTC search (--ctc), which --beam N there replaces by beam search. With "
+                  "--ctc: the prefixes kept per frame, 2..4096 (default 1024)")
+      ->check(CLI::Range(1u, 4096u));
+  sub->add_flag("--ctc", o.ctc,
+                "Decode with the CTC head alone: a frame-synchronous prefix search over the grammar, no decoder steps "
+                "(exact for a phrase list whose prefixes fit --beam; lib/model/MODEL.md \"CTC search\"). The default "
+                "with --grammar/--words unless --beam or --ctc-weight is given");
+
   sub->add_option("--ctc-weight", o.ctc_weight,
                   "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30, with a grammar 70)")
       ->check(CLI::Range(0, 100));
@@ -151,6 +162,7 @@ bool OpenModel::open(const ModelOptions& o, std::string& why) {
 bool Session::create(const OpenModel& m, const ModelOptions& o, std::string& why) {
   earshot_recognizer_config cfg{};
   cfg.beam = o.beam_width();
+  cfg.ctc_search = o.use_ctc() ? 1 : 0;
   cfg.endpoint_ms = o.endpoint_ms;
   // A threshold of 0 would mean "the default" to the C API: 1 (of 32768) rejects nothing.
   if (o.reject >= 0) cfg.reject_q15 = std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.reject * 32768)));
@@ -223,13 +235,17 @@ void Session::report(const char* cmd, const OpenModel& m, const ModelOptions& o)
         std::to_string(grammar_bytes_) + " bytes)";
   std::string lm;
   if (m.info().lm_contexts) {
-    const bool used = o.beam_width() > 1 && !o.constrained() && o.lm_weight != 0;
+    const bool used = o.beam_width() > 1 && !o.use_ctc() && !o.constrained() && o.lm_weight != 0;
     lm = ", character LM (order " + std::to_string(m.info().lm_order) + ", " + std::to_string(m.info().lm_contexts) +
          " contexts) " + (used ? "at weight " + std::to_string(o.lm_weight > 0 ? o.lm_weight : static_cast<int>(earshot::kDefaultLmWeightPct)) + " %" : "unused");
   }
-  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s%s%s\n",
+  const uint32_t w = o.beam_width();
+  const std::string search = o.use_ctc() ? "CTC search of " + std::to_string(w) + " prefixes"
+                             : w > 1     ? "beam search of width " + std::to_string(w)
+                                         : std::string("greedy decoding");
+  std::fprintf(stderr, "earshot %s: model %s ('%s', %zu bytes), arena %zu bytes (the model needs %zu), kernels %s%s, %s%s%s\n",
                cmd, m.path().c_str(), m.info().name, m.image_bytes(), arena_.size(), needed_, active_isa_name(),
-               xnn_ ? " with matrix products on XNNPACK (not bit-exact)" : "", g.c_str(), lm.c_str());
+               xnn_ ? " with matrix products on XNNPACK (not bit-exact)" : "", search.c_str(), g.c_str(), lm.c_str());
 }
 
 bool select_isa(const std::string& isa, std::string& why) {

@@ -26,6 +26,7 @@ struct ModelOptions {
   std::string grammar;   // phrase list or JSGF (#JSGF first) file: the text is one of its sentences
   std::string words;     // word list file: any sequence of its words
   uint32_t beam = 0;     // 1: greedy; 2..32: beam search of that width; 0 (not given): beam_width()'s default
+  bool ctc = false;      // --ctc: the CTC search (beam = its live prefixes, up to 4096)
   uint32_t endpoint_ms = 0;  // 0: the library's default (earshot_recognizer_config.endpoint_ms)
   double reject = -1;        // out-of-grammar threshold on confidence 0..1; < 0: the calibrated default
   int ctc_weight = -1;       // beam search: CTC prefix score weight in percent; < 0: the library's default
@@ -36,8 +37,14 @@ struct ModelOptions {
   // set, commands: 56 % -> 29 % WER at 8). A grammar gets a wider beam: the
   // right phrase is often not among few early prefixes, and rejection uses
   // the CTC evidence only beam search has (models/README.md).
-  static constexpr uint32_t kFreeBeam = 8, kGrammarBeam = 16;
-  uint32_t beam_width() const { return beam ? beam : constrained() ? kGrammarBeam : kFreeBeam; }
+  // With a grammar the default is the CTC search (--ctc): on real voices it
+  // halves beam search's phrase-list errors (models/README.md "CTC search");
+  // an explicit --beam N or --ctc-weight there asks for beam search.
+  static constexpr uint32_t kFreeBeam = 8, kGrammarBeam = 16, kCtcWidth = 1024;
+  bool use_ctc() const { return ctc || (constrained() && beam == 0 && ctc_weight < 0); }
+  uint32_t beam_width() const {
+    return beam ? beam : use_ctc() ? kCtcWidth : constrained() ? kGrammarBeam : kFreeBeam;
+  }
 };
 void add_model_options(CLI::App* sub, ModelOptions& o);
 

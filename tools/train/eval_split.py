@@ -203,6 +203,10 @@ def main():
     ap.add_argument("--list-size", type=int, default=200)
     ap.add_argument("--beam", type=int, help="beam width for the phrase lists (default: the CLI's, 16 with a "
                     "grammar; 1 = greedy, as the firmware decodes, whose threshold is kDefaultRejectQ15)")
+    ap.add_argument("--ctc-weight", type=int, help="CTC weight in percent for the phrase lists' beam search "
+                    "(default: the CLI's, 70 with a grammar)")
+    ap.add_argument("--ctc", action="store_true", help="phrase lists with the CTC search (earshot --ctc; --beam is "
+                    "then its width)")
     ap.add_argument("--peer", action="store_true", help="PocketSphinx on the same clips and lists")
     ap.add_argument("--calibrate", action="store_true", help="threshold for --max-fa out-of-list accepts (dev only)")
     ap.add_argument("--max-fa", type=float, default=0.05)
@@ -213,7 +217,8 @@ def main():
     a = ap.parse_args()
     if not os.access(a.earshot, os.X_OK):
         sys.exit(f"eval_split: {a.earshot} is not an executable (cmake --build --preset host, or --earshot)")
-    a.beam_args = ["--beam", str(a.beam)] if a.beam else []
+    a.beam_args = (["--beam", str(a.beam)] if a.beam else []) + \
+        (["--ctc-weight", str(a.ctc_weight)] if a.ctc_weight is not None else []) + (["--ctc"] if a.ctc else [])
     rows = list(realspeech.iter_jsonl(a.manifest))
     if not rows:
         sys.exit(f"eval_split: {a.manifest} is empty")

@@ -107,6 +107,11 @@ typedef struct earshot_recognizer_config {
   uint32_t lm_weight_pct; /* beam search without a grammar: weight of the image's character language
                              model (earshot_model_info.lm_contexts > 0), in percent. 0: the default
                              (30); 1..100; EARSHOT_LM_OFF: none. Ignored when the image has no LM */
+  uint32_t ctc_search; /* nonzero: decode with the CTC head alone, a frame-synchronous prefix search
+                          over the grammar with no decoder steps (lib/model/MODEL.md "CTC search"):
+                          exact for phrase lists when `beam` prefixes fit, and the most accurate mode
+                          with a phrase list on real voices. `beam` is then the prefixes kept per frame
+                          (0 or 1: 256; at most 4096). EARSHOT_ERR_INVALID_ARGUMENT in greedy-only builds */
 } earshot_recognizer_config;
 #define EARSHOT_CTC_OFF 1000u
 #define EARSHOT_LM_OFF 1000u

@@ -73,7 +73,8 @@ class _ModelInfo(C.Structure):
 
 class _Config(C.Structure):
     _fields_ = [("max_chars", C.c_uint32), ("beam", C.c_uint32), ("endpoint_ms", C.c_uint32),
-                ("reject_q15", C.c_uint32), ("ctc_weight_pct", C.c_uint32), ("lm_weight_pct", C.c_uint32)]
+                ("reject_q15", C.c_uint32), ("ctc_weight_pct", C.c_uint32), ("lm_weight_pct", C.c_uint32),
+                ("ctc_search", C.c_uint32)]
 
 
 class _Result(C.Structure):
@@ -130,7 +131,7 @@ if _audio is not None:
 _GRAMMAR_AUTO, _GRAMMAR_WORDS = 0, 3
 _ERR_MEMORY_TOO_SMALL = 4
 _CTC_OFF = _LM_OFF = 1000
-FREE_BEAM, GRAMMAR_BEAM = 8, 16  # the CLI's defaults (tools/earshot/recognize.h)
+FREE_BEAM, GRAMMAR_BEAM, CTC_WIDTH = 8, 16, 1024  # the CLI's defaults (tools/earshot/recognize.h)
 
 
 def version() -> str:
@@ -344,7 +345,9 @@ class Recognizer:
     model:    path of a .esm image (default: the installed or this checkout's models/en-small.esm)
     grammar:  a phrase list or JSGF text (#JSGF first), or a path to one
     words:    a word list (any sequence of its words), text or path
-    beam:     1 = greedy (what the firmware runs); 2..32 beam search; default 8, 16 with a grammar
+    beam:     1 = greedy (what the firmware runs); 2..32 beam search; default 8; with a grammar the
+              CTC search, unless beam or ctc_weight is given (the CLI's defaults)
+    ctc:      the CTC search (`earshot transcribe --ctc`; beam is then its prefixes, default 1024)
     nbest:    alternatives kept in as_dict() (beam width at least this)
     reject:   out-of-grammar threshold 0..1 (default: the calibrated one); max_chars, endpoint_ms,
     ctc_weight, lm_weight: as `earshot transcribe`'s options (percent; 0 turns them off)
@@ -352,7 +355,8 @@ class Recognizer:
 
     def __init__(self, model: str | None = None, grammar: str | None = None, words: str | None = None,
                  beam: int | None = None, nbest: int = 0, reject: float | None = None, max_chars: int = 0,
-                 endpoint_ms: int = 0, ctc_weight: int | None = None, lm_weight: int | None = None):
+                 endpoint_ms: int = 0, ctc_weight: int | None = None, lm_weight: int | None = None,
+                 ctc: bool = False):
         if grammar is not None and words is not None:
             raise ValueError("earshot: give grammar or words, not both")
         path = model or os.environ.get("EARSHOT_MODEL") or _DEFAULT_MODEL
@@ -372,11 +376,14 @@ class Recognizer:
         self.sample_rate = self.info.sample_rate_hz
 
         self.constrained = grammar is not None or words is not None
-        width = beam if beam else (GRAMMAR_BEAM if self.constrained else FREE_BEAM)
+        if ctc and ctc_weight is not None:
+            raise ValueError("earshot: ctc decodes with the CTC head alone (no ctc_weight)")
+        self.ctc = ctc or (self.constrained and not beam and ctc_weight is None)
+        width = beam if beam else (CTC_WIDTH if self.ctc else GRAMMAR_BEAM if self.constrained else FREE_BEAM)
         if nbest > width:
             width = nbest
         self._nbest_shown = nbest if nbest else (beam if beam and beam > 1 else 0)
-        cfg = _Config(max_chars=max_chars, beam=width, endpoint_ms=endpoint_ms)
+        cfg = _Config(max_chars=max_chars, beam=width, endpoint_ms=endpoint_ms, ctc_search=int(self.ctc))
         if reject is not None:
             if not 0 <= reject <= 1:
                 raise ValueError("earshot: reject must be in 0..1")
