@@ -279,7 +279,7 @@ void CtcSearch::compact() {
 }
 
 int32_t CtcSearch::rel_score(const Tok& k) const {
-  const int64_t rel = int64_t{k.score} - int64_t{kCtcCharBonusQ10} * k.len + norm_ - best_path();
+  const int64_t rel = int64_t{k.score} - int64_t{kCtcCharBonusQ10} * k.len + norm_ - best_path() - kCtcMatchOffsetQ10;
   return static_cast<int32_t>(std::max<int64_t>(kLogZeroQ10, std::min<int64_t>(0, rel)));
 }
 

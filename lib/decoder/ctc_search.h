@@ -35,6 +35,13 @@ inline constexpr uint32_t kMaxCtcSearchWidth = 4096;
 // 9.9 % at 0.5, 5.9 % at 1, 4.2 % at 1.5, 3.0 % at 2, 3.7 % at 3, 5.6 % at 4
 // nats (models/README.md "CTC search").
 inline constexpr int32_t kCtcCharBonusQ10 = 2048;
+// A text's score (and match, which rejection tests) is its CTC log-probability
+// against the best path's, less this much (Q10; 4 nats), over its characters
+// + 1: a fixed cost weighs more on a short phrase, and short phrases are what
+// out-of-list speech is most often taken for. Real dev characters, float
+// model, in-list error at 5 % out-of-list accepts by offset: 0 16.6 %, 1 nat
+// 12.8 %, 2 10.9 %, 3 9.0 %, 4 8.3 %, 6 9.4 %, 8 9.6 % (models/README.md).
+inline constexpr int32_t kCtcMatchOffsetQ10 = 4096;
 // Finished texts kept for the n-best list.
 inline constexpr uint32_t kCtcSearchNBest = 8;
 
@@ -54,8 +61,8 @@ class CtcSearch final : public Search {
   void on_end(const FrameRing& ring, kernels::Isa isa, void* scratch) override;
 
   // score_q10 (and match_score_q10) of a text: its CTC log-probability over
-  // the utterance's frames minus the best CTC path's over the same frames
-  // (<= 0); token_logprobs: each character's log-probability at the frame it
+  // the utterance's frames minus the best CTC path's over the same frames,
+  // minus kCtcMatchOffsetQ10 (<= 0); token_logprobs: each character's log-probability at the frame it
   // was emitted minus that frame's best (<= 0); token_frames: those frames.
   void best(Hypothesis& out) const override;
   int64_t match_score_q10() const override { return done() && n_fin_ ? fin_score_[0] : 0; }
@@ -108,7 +115,7 @@ class CtcSearch final : public Search {
   int64_t best_path() const { return frames_.best_before(upto_) - best0_; }
   // What prefixes are ranked by: log_add(pb, pnb) + kCtcCharBonusQ10 per character.
   static int32_t rank(const Tok& k) { return log_add_q10(k.pb, k.pnb) + kCtcCharBonusQ10 * int32_t{k.len}; }
-  // A prefix's CTC log-probability against the best path's (<= 0), without the bonus.
+  // min(0, a prefix's CTC log-probability (without the bonus) - the best path's - kCtcMatchOffsetQ10).
   int32_t rel_score(const Tok& k) const;
 
   const ModelHparams* hp_ = nullptr;

@@ -42,7 +42,7 @@ std::vector<uint8_t> read_file(const char* path) {
 struct Scored {
   std::string text;
   int64_t rank = 0;  // CTC log-probability + kCtcCharBonusQ10 per character
-  int64_t rel = 0;   // min(0, log-probability - best path)
+  int64_t rel = 0;   // min(0, log-probability - best path - kCtcMatchOffsetQ10)
 };
 
 // Every phrase scored on its own with the CTC prefix recursion (MODEL.md "CTC
@@ -88,7 +88,7 @@ std::vector<Scored> score_all(const Model& m, const Trace& t, const std::vector<
       pn.swap(nn);
     }
     const int64_t psi = log_add_q10(pb[L], pn[L]);
-    out.push_back({p, psi + int64_t{kCtcCharBonusQ10} * static_cast<int64_t>(L), std::min<int64_t>(0, psi - best)});
+    out.push_back({p, psi + int64_t{kCtcCharBonusQ10} * static_cast<int64_t>(L), std::min<int64_t>(0, psi - best - kCtcMatchOffsetQ10)});
   }
   std::stable_sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) { return a.rank > b.rank; });
   return out;
