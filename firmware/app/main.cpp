@@ -8,10 +8,11 @@
 //                  too small for the model must be reported at start-up)
 //   phrases=FILE   constrain the text to this phrase list (one phrase a line,
 //                  or JSGF; read through semihosting, app/phrase_list.h) and
-//                  decode with beam search (beam-search builds only,
-//                  EARSHOT_BEAM_SEARCH=ON: presets firmware-*-beam)
-//   beam=N         beam width (beam-search builds; default: EARSHOT_FW_BEAM
-//                  with a phrase list, else 1, greedy, as the greedy firmware)
+//                  decode with the CTC search of EARSHOT_FW_CTC_WIDTH prefixes
+//                  (beam-search builds only, EARSHOT_BEAM_SEARCH=ON: presets
+//                  firmware-*-beam), as the host does with a grammar
+//   beam=N         beam search of width N instead (beam-search builds; without
+//                  a phrase list the default is 1, greedy, as the greedy firmware)
 //   golden         the front-end golden check (also what runs with no
 //                  arguments at all, e.g. on a board without a debugger)
 //   corrupt=NAME   golden check, with one feature of signal NAME flipped (must fail)
@@ -40,8 +41,8 @@
 #ifndef EARSHOT_FW_ARENA_BYTES
 #error "EARSHOT_FW_ARENA_BYTES (bytes of the recognizer's arena) is set by firmware/CMakeLists.txt"
 #endif
-#if EARSHOT_BEAM_SEARCH && !defined(EARSHOT_FW_BEAM)
-#error "EARSHOT_FW_BEAM (the phrase list's beam width) is set by firmware/CMakeLists.txt"
+#if EARSHOT_BEAM_SEARCH && !defined(EARSHOT_FW_CTC_WIDTH)
+#error "EARSHOT_FW_CTC_WIDTH (the phrase list's CTC search width) is set by firmware/CMakeLists.txt"
 #endif
 
 namespace {
@@ -62,7 +63,7 @@ struct Options {
   const char* fault = nullptr;
   size_t arena_limit = 0;  // 0: all of g_arena
   const char* phrases = nullptr;
-  uint32_t beam = 0;       // 0: the default (EARSHOT_FW_BEAM with a phrase list, else greedy)
+  uint32_t beam = 0;       // 0: the default (the CTC search with a phrase list, else greedy)
   bool bad = false;        // an argument was refused (all zero: .bss, not .data)
 };
 
@@ -179,15 +180,16 @@ int transcribe_files(size_t arena_bytes) {
   const earshot_grammar* grammar = nullptr;
   size_t grammar_bytes = 0;
   uint32_t beam = g_opt.beam;
+  bool ctc = false;
 #if EARSHOT_BEAM_SEARCH
   if (g_opt.phrases) {
     if (const int st = compile_phrase_list(transcriber.model(), g_opt.phrases, g_arena, arena_bytes, &grammar,
                                            &grammar_bytes))
       return st;
-    if (!beam) beam = EARSHOT_FW_BEAM;
+    if (!beam) beam = EARSHOT_FW_CTC_WIDTH, ctc = true;
   }
 #endif
-  if (const int st = transcriber.start(g_arena + grammar_bytes, arena_bytes - grammar_bytes, beam, grammar,
+  if (const int st = transcriber.start(g_arena + grammar_bytes, arena_bytes - grammar_bytes, beam, ctc, grammar,
                                        grammar_bytes))
     return st;
   int status = kExitOk;

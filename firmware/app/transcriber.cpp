@@ -31,13 +31,15 @@ int Transcriber::open(const FlashModel& m, void* handle, size_t handle_bytes) {
   return kExitOk;
 }
 
-int Transcriber::start(void* arena, size_t arena_bytes, uint32_t beam, const earshot_grammar* grammar,
+int Transcriber::start(void* arena, size_t arena_bytes, uint32_t beam, bool ctc, const earshot_grammar* grammar,
                        size_t grammar_bytes) {
-  // Only the width differs from the defaults: the same config as the host's
-  // `earshot transcribe --beam N [--grammar FILE]`.
+  // Only the search and its width differ from the defaults: the same config as
+  // the host's `earshot transcribe [--ctc] --beam N [--grammar FILE]`.
   earshot_recognizer_config cfg = {};
   cfg.beam = beam;
+  cfg.ctc_search = kBeamBuild && ctc ? 1 : 0;
   beam_ = beam;
+  ctc_ = kBeamBuild && ctc;
   grammar_ = grammar;
   grammar_bytes_ = grammar_bytes;
   if (earshot_arena_size(model_, &cfg, &arena_needed_) != EARSHOT_OK) return fail_setup("earshot_arena_size failed");
@@ -199,7 +201,8 @@ int Transcriber::run(AudioSource& src, const char* file) {
       .num("cycles", static_cast<int64_t>(cycles))
       .num("arena_bytes", static_cast<int64_t>(arena_needed_))
       .num("stack_bytes", static_cast<int64_t>(stack_peak_bytes()));
-  if (kBeamBuild && beam_ > 1) line.num("beam", beam_);
+  if (kBeamBuild && ctc_) line.num("ctc", beam_);
+  else if (kBeamBuild && beam_ > 1) line.num("beam", beam_);
   if (kBeamBuild && grammar_) line.num("grammar_bytes", static_cast<int64_t>(grammar_bytes_));
   line.end();
   return kExitOk;

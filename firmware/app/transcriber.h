@@ -23,7 +23,9 @@ class Transcriber {
   // reported only). On failure prints {"error":...} and returns kExitError:
   // an arena smaller than earshot_arena_size() says this config needs, or a
   // beam width the build does not decode.
-  int start(void* arena, size_t arena_bytes, uint32_t beam, const earshot_grammar* grammar, size_t grammar_bytes);
+  // beam: the width (with ctc: the CTC search's prefixes, lib/model/MODEL.md "CTC search").
+  int start(void* arena, size_t arena_bytes, uint32_t beam, bool ctc, const earshot_grammar* grammar,
+            size_t grammar_bytes);
 
   const earshot_model* model() const { return model_; }
 
@@ -46,6 +48,7 @@ class Transcriber {
   const earshot_grammar* grammar_ = nullptr;
   size_t arena_needed_ = 0, grammar_bytes_ = 0;
   uint32_t beam_ = 0;  // > 1: beam search (zero-initialised: the object stays in .bss)
+  bool ctc_ = false;   // the CTC search of beam_ prefixes
   bool used_ = false;
 
   // The file's transcript, joined over its utterances (static: no heap). With
