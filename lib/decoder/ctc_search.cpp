@@ -26,17 +26,17 @@ void CtcSearch::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint3
   int64_t* best = a.take<int64_t>(R);
   frames_.layout(lp, best, R, V_);
   cur_ = a.take<Tok>(width_);
-  // Candidates: a frame's prefixes stay or move along an edge; more than 4x
+  // Candidates: a frame's prefixes stay or move along an edge; more than 2x
   // the width at once triggers a prune mid-frame (insert()).
-  cand_cap_ = 4 * width_;
+  cand_cap_ = 2 * width_;
   nxt_ = a.take<Tok>(cand_cap_);
   uint32_t ts = 1;
   while (ts < 2 * cand_cap_) ts <<= 1;
   table_ = a.take<uint32_t>(ts);
   table_mask_ = ts - 1;
-  // Texts share their prefixes' records; 8 per live prefix before a
+  // Texts share their prefixes' records; 4 per live prefix before a
   // compaction, and room for one whole text beside a frame's new ones.
-  pool_cap_ = 8 * width_ + max_chars + 1;
+  pool_cap_ = 4 * width_ + max_chars + 1;
   pool_ = a.take<Rec>(pool_cap_);
   remap_ = a.take<uint32_t>(pool_cap_);
   made_ = a.take<uint32_t>(width_);
@@ -45,12 +45,14 @@ void CtcSearch::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint3
   tframes_ = a.take<uint32_t>(max_chars);
   tlp_ = a.take<int32_t>(max_chars);
   const size_t K = kCtcSearchNBest;
+  // The n-best texts; their tokens, frames and values are written on demand
+  // from the (then frozen) record pool, the best's into the result's buffers.
+  fin_tok_ = a.take<Tok>(K);
   fin_text_ = a.take<char>(K * (size_t{max_chars} + 1));
-  fin_tokens_ = a.take<uint8_t>(K * max_chars);
-  fin_frames_ = a.take<uint32_t>(K * max_chars);
-  fin_lp_ = a.take<int32_t>(K * max_chars);
-  fin_n_ = a.take<uint32_t>(K);
   fin_score_ = a.take<int32_t>(K);
+  nb_tokens_ = a.take<uint8_t>(max_chars);
+  nb_frames_ = a.take<uint32_t>(max_chars);
+  nb_lp_ = a.take<int32_t>(max_chars);
 }
 
 void CtcSearch::reset() {
@@ -157,8 +159,9 @@ void CtcSearch::advance(uint64_t t) {
   n_cur_ = n_nxt_;
   peak_ = std::max(peak_, n_cur_);
   upto_ = t + 1;
-  if (n_cur_) write_out(cur_[0], text_, tokens_, tframes_, tlp_, &n_out_);
-  else n_out_ = 0, text_[0] = '\0';
+  if (n_cur_) write_out(cur_[0], text_, tokens_, tframes_, tlp_);
+  else text_[0] = '\0';
+  n_out_ = n_cur_ ? cur_[0].len : 0;
   score_out_ = n_cur_ ? rel_score(cur_[0]) : 0;
 }
 
@@ -283,16 +286,19 @@ int32_t CtcSearch::rel_score(const Tok& k) const {
   return static_cast<int32_t>(std::max<int64_t>(kLogZeroQ10, std::min<int64_t>(0, rel)));
 }
 
-void CtcSearch::write_out(const Tok& k, char* text, uint8_t* tokens, uint32_t* frames, int32_t* lps,
-                          uint32_t* n) const {
-  *n = k.len;
-  text[k.len] = '\0';
-  if (k.len == 0) return;
-  uint32_t i = k.len - 1;
-  tokens[i] = k.last, frames[i] = k.frame, lps[i] = k.lp, text[i] = hp_->vocab_chars[k.last];
-  for (uint32_t r = k.rec; i-- > 0; r = pool_[r].parent) {
-    const Rec& x = pool_[r];
-    tokens[i] = x.token, frames[i] = x.frame, lps[i] = x.lp, text[i] = hp_->vocab_chars[x.token];
+void CtcSearch::write_out(const Tok& k, char* text, uint8_t* tokens, uint32_t* frames, int32_t* lps) const {
+  if (text) text[k.len] = '\0';
+  uint32_t r = k.rec;
+  for (uint32_t i = k.len; i-- > 0;) {
+    const bool last = i + 1 == k.len;  // kept in the token; the rest in records
+    const uint8_t tok = last ? k.last : pool_[r].token;
+    if (text) text[i] = hp_->vocab_chars[tok];
+    if (tokens) {
+      tokens[i] = tok;
+      frames[i] = last ? k.frame : pool_[r].frame;
+      lps[i] = last ? k.lp : pool_[r].lp;
+    }
+    if (!last) r = pool_[r].parent;
   }
 }
 
@@ -300,26 +306,27 @@ void CtcSearch::on_end(const FrameRing&, kernels::Isa, void*) {
   if (phase_ != Phase::kWaitWindow) return;
   phase_ = Phase::kDone;
   n_fin_ = 0;
-  const size_t L = max_chars_;
   for (uint32_t i = 0; i < n_cur_ && n_fin_ < kCtcSearchNBest; ++i) {
     const Tok& k = cur_[i];  // best first
     if (k.len == 0 || (grammar_ && !grammar_->accepting(k.state))) continue;
     const uint32_t f = n_fin_++;
-    write_out(k, fin_text_ + f * (L + 1), fin_tokens_ + f * L, fin_frames_ + f * L, fin_lp_ + f * L, &fin_n_[f]);
+    fin_tok_[f] = k;
     fin_score_[f] = rel_score(k);
+    write_out(k, fin_text_ + f * (size_t{max_chars_} + 1), nullptr, nullptr, nullptr);
   }
-  if (n_fin_ == 0 && grammar_) no_match_ = true;
+  if (n_fin_) {
+    write_out(fin_tok_[0], text_, tokens_, tframes_, tlp_);
+    n_out_ = fin_tok_[0].len;
+    score_out_ = fin_score_[0];
+  } else {
+    n_out_ = 0;
+    text_[0] = '\0';
+    score_out_ = 0;
+    if (grammar_) no_match_ = true;
+  }
 }
 
 void CtcSearch::best(Hypothesis& out) const {
-  if (done()) {
-    if (n_fin_) {
-      nbest(0, out);
-    } else {
-      out = Hypothesis{};
-    }
-    return;
-  }
   out.text = text_ ? text_ : "";
   out.num_tokens = n_out_;
   out.tokens = tokens_;
@@ -329,12 +336,14 @@ void CtcSearch::best(Hypothesis& out) const {
 }
 
 void CtcSearch::nbest(uint32_t i, Hypothesis& out) const {
-  const size_t L = max_chars_;
-  out.text = fin_text_ + i * (L + 1);
-  out.num_tokens = fin_n_[i];
-  out.tokens = fin_tokens_ + i * L;
-  out.token_frames = fin_frames_ + i * L;
-  out.token_logprobs = fin_lp_ + i * L;
+  if (i == 0) return best(out);
+  const Tok& k = fin_tok_[i];
+  write_out(k, nullptr, nb_tokens_, nb_frames_, nb_lp_);
+  out.text = fin_text_ + i * (size_t{max_chars_} + 1);
+  out.num_tokens = k.len;
+  out.tokens = nb_tokens_;
+  out.token_frames = nb_frames_;
+  out.token_logprobs = nb_lp_;
   out.score_q10 = fin_score_[i];
 }
 

@@ -67,6 +67,8 @@ class CtcSearch final : public Search {
   void best(Hypothesis& out) const override;
   int64_t match_score_q10() const override { return done() && n_fin_ ? fin_score_[0] : 0; }
   uint32_t num_nbest() const override { return done() ? n_fin_ : 0; }
+  // Entry i >= 1's tokens, frames and values are valid until the next call
+  // (its text like the result's).
   void nbest(uint32_t i, Hypothesis& out) const override;
 
   const CtcSearch* as_ctc() const override { return this; }
@@ -110,7 +112,8 @@ class CtcSearch final : public Search {
   void prune(uint32_t keep);
   void commit_records();
   void compact();
-  void write_out(const Tok& k, char* text, uint8_t* tokens, uint32_t* frames, int32_t* lps, uint32_t* n) const;
+  // The text (if `text`) and tokens, frames and values (if `tokens`) of k.
+  void write_out(const Tok& k, char* text, uint8_t* tokens, uint32_t* frames, int32_t* lps) const;
   // The best CTC path's log-probability over [s0, upto_).
   int64_t best_path() const { return frames_.best_before(upto_) - best0_; }
   // What prefixes are ranked by: log_add(pb, pnb) + kCtcCharBonusQ10 per character.
@@ -143,13 +146,15 @@ class CtcSearch final : public Search {
   int32_t* tlp_ = nullptr;
   uint32_t n_out_ = 0;
   int32_t score_out_ = 0;
-  // Finished texts, best first (on_end).
+  // Finished texts, best first (on_end): the best's tokens, frames and values
+  // go to the buffers above; the others' are written on demand (nbest()) from
+  // the record pool, which does not change once done.
+  Tok* fin_tok_ = nullptr;         // [K]
   char* fin_text_ = nullptr;       // [K][max_chars + 1]
-  uint8_t* fin_tokens_ = nullptr;  // [K][max_chars]
-  uint32_t* fin_frames_ = nullptr; // [K][max_chars]
-  int32_t* fin_lp_ = nullptr;      // [K][max_chars]
-  uint32_t* fin_n_ = nullptr;      // [K]
   int32_t* fin_score_ = nullptr;   // [K]
+  mutable uint8_t* nb_tokens_ = nullptr;  // [max_chars]: nbest(i >= 1), valid until the next nbest() call
+  mutable uint32_t* nb_frames_ = nullptr;
+  mutable int32_t* nb_lp_ = nullptr;
   uint32_t n_fin_ = 0;
 };
 

@@ -58,7 +58,9 @@ struct DecoderStepInfo {
 };
 
 // One hypothesis: the best one (Search::best) or an n-best entry. Its pointers
-// stay valid until the search changes (the next frame, end, reset or grammar).
+// stay valid until the search changes (the next frame, end, reset or grammar);
+// CtcSearch's n-best entries after the first keep their tokens, frames and
+// values only until the next nbest() call (their text as long as the others).
 struct Hypothesis {
   const char* text = "";                    // NUL-terminated, num_tokens characters
   uint32_t num_tokens = 0;
