@@ -2,18 +2,29 @@
 
 #include <algorithm>
 
+#include "kernels/activation.h"
 #include "kernels/logsoftmax/logsoftmax.h"
+#include "kernels/tables.h"
 
 namespace earshot {
 
+// log_sum_exp_q10({0, d}) written out for n = 2 (the prefix scorer's inner
+// loop calls this hundreds of thousands of times a second of audio): the same
+// integer steps, so the same bits (tests/unit/test_ctc_prefix.cpp checks every d).
 int32_t log_add_q10(int32_t a, int32_t b) {
   if (a < b) std::swap(a, b);
   if (b <= kLogZeroQ10) return a;
   const int32_t d = b - a;  // <= 0
   if (d <= -16384) return a;  // e^-16 below the exp table's resolution: adds nothing
-  const int16_t z[2] = {0, static_cast<int16_t>(d)};
-  int32_t mx = 0;
-  return a + kernels::log_sum_exp_q10(z, 2, &mx);
+  constexpr int32_t kOne = (kernels::tables::kExpHiQ15[0] * kernels::tables::kExpLoQ15[0] + (1 << 14)) >> 15;  // exp(0), Q15
+  const int32_t n = -d;  // < kExpCutoffQ10
+  const uint32_t sum = static_cast<uint32_t>(kOne + ((kernels::tables::kExpHiQ15[n >> 6] * kernels::tables::kExpLoQ15[n & 63] + (1 << 14)) >> 15));
+  const int32_t e = 31 - __builtin_clz(sum);
+  const uint32_t frac = (sum << (30 - e)) - (1u << 30);
+  const int32_t i = static_cast<int32_t>(frac >> 22), r = static_cast<int32_t>((frac >> 14) & 255);
+  const int32_t* L = kernels::tables::kLn1pQ20.data();
+  const int32_t lse_q20 = (e - 15) * kernels::tables::kLn2Q20 + L[i] + (((L[i + 1] - L[i]) * r + 128) >> 8);
+  return a + ((lse_q20 + 512) >> 10);
 }
 
 namespace {

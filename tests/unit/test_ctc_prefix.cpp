@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decoder/ctc_prefix.h"
+#include "kernels/logsoftmax/logsoftmax.h"
 #include "doctest.h"
 
 using namespace earshot;
@@ -62,6 +63,20 @@ TEST_CASE("log_add_q10 is ln(e^a + e^b) within a unit; log 0 absorbs") {
   CHECK(log_add_q10(kLogZeroQ10, -5) == -5);
   CHECK(log_add_q10(-5, kLogZeroQ10) == -5);
   CHECK(log_add_q10(kLogZeroQ10, kLogZeroQ10) == kLogZeroQ10);
+}
+
+TEST_CASE("log_add_q10 equals log_sum_exp_q10 over {0, b - a} for every difference") {
+  for (int32_t a : {0, -1, -777, -40000, -(1 << 27)})
+    for (int32_t d = -16500; d <= 0; ++d) {
+      int32_t want = a;
+      if (d > -16384) {
+        const int16_t z[2] = {0, static_cast<int16_t>(d)};
+        int32_t mx = 0;
+        want = a + kernels::log_sum_exp_q10(z, 2, &mx);
+      }
+      REQUIRE(log_add_q10(a, a + d) == want);
+      REQUIRE(log_add_q10(a + d, a) == want);
+    }
 }
 
 TEST_CASE("prefix scores equal the enumerated probabilities (window holding every frame)") {
