@@ -1,6 +1,7 @@
 #include "decoder/ctc_prefix.h"
 
 #include <algorithm>
+#include <array>
 
 #include "kernels/activation.h"
 #include "kernels/logsoftmax/logsoftmax.h"
@@ -8,23 +9,50 @@
 
 namespace earshot {
 
-// log_sum_exp_q10({0, d}) written out for n = 2 (the prefix scorer's inner
-// loop calls this hundreds of thousands of times a second of audio): the same
-// integer steps, so the same bits (tests/unit/test_ctc_prefix.cpp checks every d).
-int32_t log_add_q10(int32_t a, int32_t b) {
-  if (a < b) std::swap(a, b);
-  if (b <= kLogZeroQ10) return a;
-  const int32_t d = b - a;  // <= 0
-  if (d <= -16384) return a;  // e^-16 below the exp table's resolution: adds nothing
+// log_sum_exp_q10({0, -n}) (Q10) for 0 <= n < kExpCutoffQ10, written out for
+// n = 2: the same integer steps, so the same bits (tests/unit/test_ctc_prefix.cpp
+// checks every difference against log_sum_exp_q10).
+constexpr int32_t log1p_exp_neg_q10(int32_t n) {
   constexpr int32_t kOne = (kernels::tables::kExpHiQ15[0] * kernels::tables::kExpLoQ15[0] + (1 << 14)) >> 15;  // exp(0), Q15
-  const int32_t n = -d;  // < kExpCutoffQ10
-  const uint32_t sum = static_cast<uint32_t>(kOne + ((kernels::tables::kExpHiQ15[n >> 6] * kernels::tables::kExpLoQ15[n & 63] + (1 << 14)) >> 15));
+  const uint32_t sum = static_cast<uint32_t>(
+      kOne + ((kernels::tables::kExpHiQ15[n >> 6] * kernels::tables::kExpLoQ15[n & 63] + (1 << 14)) >> 15));
   const int32_t e = 31 - __builtin_clz(sum);
   const uint32_t frac = (sum << (30 - e)) - (1u << 30);
   const int32_t i = static_cast<int32_t>(frac >> 22), r = static_cast<int32_t>((frac >> 14) & 255);
   const int32_t* L = kernels::tables::kLn1pQ20.data();
   const int32_t lse_q20 = (e - 15) * kernels::tables::kLn2Q20 + L[i] + (((L[i + 1] - L[i]) * r + 128) >> 8);
-  return a + ((lse_q20 + 512) >> 10);
+  return (lse_q20 + 512) >> 10;
+}
+
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
+// Hosted targets: the values as a table (built at compile time, int16, up to the
+// last non-zero one, about 16 KB): the prefix scorer's inner loop calls
+// log_add_q10 hundreds of thousands of times a second of audio, in a chain.
+// Boards compute them (their flash budget has no room for the table).
+#define EARSHOT_LOG_ADD_TABLE 1
+constexpr int32_t kLogAddLen = [] {
+  int32_t last = 0;
+  for (int32_t n = 0; n < kernels::kExpCutoffQ10; ++n)
+    if (log1p_exp_neg_q10(n) != 0) last = n;
+  return last + 1;
+}();
+constexpr auto kLogAdd = [] {
+  std::array<int16_t, kLogAddLen> t{};
+  for (int32_t n = 0; n < kLogAddLen; ++n) t[n] = static_cast<int16_t>(log1p_exp_neg_q10(n));
+  return t;
+}();
+#endif
+
+int32_t log_add_q10(int32_t a, int32_t b) {
+  if (a < b) std::swap(a, b);
+  if (b <= kLogZeroQ10) return a;
+  const int32_t n = a - b;  // >= 0
+  if (n >= kernels::kExpCutoffQ10) return a;  // e^-16 below the exp table's resolution: adds nothing
+#if EARSHOT_LOG_ADD_TABLE
+  return n < kLogAddLen ? a + kLogAdd[n] : a;
+#else
+  return a + log1p_exp_neg_q10(n);
+#endif
 }
 
 namespace {
@@ -51,7 +79,7 @@ void CtcFrames::push(const int16_t* logits) {
   ++count_;
 }
 
-const int16_t* CtcPrefixScorer::lp_at(uint64_t t) const {
+inline const int16_t* CtcPrefixScorer::lp_at(uint64_t t) const {
   if (t >= f_->count() || t < f_->oldest()) {
     ++misses_;
     return nullptr;
@@ -61,22 +89,22 @@ const int16_t* CtcPrefixScorer::lp_at(uint64_t t) const {
 
 // Stored frames of a state: [max(start, upto - R + 1), upto). Before the start
 // the empty prefix has probability 1 (r_b = 0), any other prefix 0.
-int32_t CtcPrefixScorer::rn_at(const CtcState& st, uint64_t t) const {
+inline int32_t CtcPrefixScorer::rn_at(const CtcState& st, uint64_t t) const {
   if (t < st.start || t + R_ <= st.upto || t >= st.upto) return kLogZeroQ10;
   return st.rn[t % R_];
 }
 
-int32_t CtcPrefixScorer::rb_at(const CtcState& st, uint64_t t) const {
+inline int32_t CtcPrefixScorer::rb_at(const CtcState& st, uint64_t t) const {
   if (t < st.start) return st.last < 0 ? 0 : kLogZeroQ10;
   if (t + R_ <= st.upto || t >= st.upto) return kLogZeroQ10;
   return st.rb[t % R_];
 }
 
 // The values at t - 1 (t < upto + 1), with the conventions above for t = 0.
-int32_t CtcPrefixScorer::rn_prev(const CtcState& st, uint64_t t) const {
+inline int32_t CtcPrefixScorer::rn_prev(const CtcState& st, uint64_t t) const {
   return t == 0 ? kLogZeroQ10 : rn_at(st, t - 1);
 }
-int32_t CtcPrefixScorer::rb_prev(const CtcState& st, uint64_t t) const {
+inline int32_t CtcPrefixScorer::rb_prev(const CtcState& st, uint64_t t) const {
   if (t == 0) return st.last < 0 ? 0 : kLogZeroQ10;
   return rb_at(st, t - 1);
 }
