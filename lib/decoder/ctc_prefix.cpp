@@ -139,6 +139,18 @@ void CtcPrefixScorer::extend(CtcState& st, uint64_t F) const {
   st.upto = F;
 }
 
+// lp_at over a range: the frames it would find, and one miss for each it would not.
+void CtcPrefixScorer::stored(uint64_t lo, uint64_t hi, uint64_t* a, uint64_t* b) const {
+  *a = std::max(lo, f_->oldest());
+  *b = std::min(hi, f_->count());
+  if (*a >= *b) *a = *b = hi;
+  misses_ += (hi - lo) - (*b - *a);
+}
+
+// The loops below step slots (t % R, t % window) instead of dividing. Within
+// [lo, F) every t >= s, so rn_at / rb_at are the arrays, or log 0 where
+// t + R <= F (only t = 0 when F == R); the first frame's "previous" values go
+// through rn_prev / rb_prev (they may lie before s or outside the window).
 int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   const uint64_t F = st.upto;
   if (c == blank_) {
@@ -147,12 +159,23 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   }
   const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
   int32_t psi = kLogZeroQ10;
-  for (uint64_t t = lo; t < F; ++t) {
-    const int16_t* lp = lp_at(t);
-    if (!lp) continue;
-    const int32_t pb = rb_prev(st, t), pn = rn_prev(st, t);
-    const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
-    psi = log_add_q10(psi, add_lp(phi, lp[c]));
+  if (lo >= F) return std::min<int32_t>(0, psi);
+  uint64_t a, b;
+  stored(lo, F, &a, &b);
+  if (a < b) {
+    const uint32_t W = f_->window();
+    uint32_t fs = static_cast<uint32_t>(a % W), ss = static_cast<uint32_t>(a % R_);  // slots of t
+    int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
+    const bool repeat = c == st.last;
+    for (uint64_t t = a;;) {
+      const int32_t phi = repeat ? pb : log_add_q10(pb, pn);
+      psi = log_add_q10(psi, add_lp(phi, f_->slot(fs)[c]));
+      if (++t == b) break;
+      if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;  // left the window (F == R: frame 0)
+      else pb = st.rb[ss], pn = st.rn[ss];         // the values at the new t - 1
+      if (++ss == R_) ss = 0;
+      if (++fs == W) fs = 0;
+    }
   }
   return std::min<int32_t>(0, psi);
 }
@@ -165,19 +188,28 @@ void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const 
   const uint64_t F = st.upto, s = st.start;
   const int32_t last = st.last;
   const uint64_t lo = std::max<uint64_t>(s, F > R_ ? F - R_ + 1 : 0);
-  int32_t pn = rn_prev(st, lo), pb = rb_prev(st, lo);  // the parent's values at t - 1
-  int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;          // the child's values at t - 1
-  for (uint64_t t = lo; t < F; ++t) {
-    const int16_t* lp = lp_at(t);
-    const int32_t phi = c == last ? pb : log_add_q10(pb, pn);
-    pn = rn_at(st, t), pb = rb_at(st, t);  // before slot t is written
-    int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
-    if (lp) {
-      rn = add_lp(log_add_q10(hn, phi), lp[c]);
-      rb = add_lp(log_add_q10(hn, hb), lp[blank_]);
+  if (lo < F) {
+    int32_t pn = rn_prev(st, lo), pb = rb_prev(st, lo);  // the parent's values at t - 1
+    int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;          // the child's values at t - 1
+    uint64_t a, b;
+    stored(lo, F, &a, &b);
+    const uint32_t W = f_->window();
+    uint32_t ss = static_cast<uint32_t>(lo % R_), fs = static_cast<uint32_t>(a % W);
+    for (uint64_t t = lo; t < F; ++t) {
+      const int32_t phi = c == last ? pb : log_add_q10(pb, pn);
+      if (t + R_ <= F) pn = pb = kLogZeroQ10;  // left the window (F == R: frame 0)
+      else pn = st.rn[ss], pb = st.rb[ss];     // before slot t is written
+      int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
+      if (t >= a && t < b) {
+        const int16_t* lp = f_->slot(fs);
+        rn = add_lp(log_add_q10(hn, phi), lp[c]);
+        rb = add_lp(log_add_q10(hn, hb), lp[blank_]);
+        if (++fs == W) fs = 0;
+      }
+      out.rn[ss] = hn = rn;
+      out.rb[ss] = hb = rb;
+      if (++ss == R_) ss = 0;
     }
-    out.rn[t % R_] = hn = rn;
-    out.rb[t % R_] = hb = rb;
   }
   out.start = s;
   out.last = c;

@@ -40,6 +40,8 @@ class CtcFrames {
   uint64_t oldest() const { return count_ > R_ ? count_ - R_ : 0; }
   uint32_t window() const { return R_; }
   const int16_t* at(uint64_t t) const { return lp_ + size_t(t % R_) * V_; }
+  // Frame t's row by its slot t % window() (loops step the slot instead of dividing).
+  const int16_t* slot(uint32_t i) const { return lp_ + size_t(i) * V_; }
   // Sum over frames u < t of max_v lp_u[v] (Q10, <= 0): the best path's score
   // (rejection compares a phrase's CTC score with it). t in [oldest(), count()];
   // an older t reads as oldest().
@@ -90,6 +92,8 @@ class CtcPrefixScorer {
   int32_t rn_prev(const CtcState& st, uint64_t t) const;
   int32_t rb_prev(const CtcState& st, uint64_t t) const;
   const int16_t* lp_at(uint64_t t) const;
+  // The stored frames among [lo, hi): [*a, *b) (empty: *a == *b); the others count as misses.
+  void stored(uint64_t lo, uint64_t hi, uint64_t* a, uint64_t* b) const;
   const CtcFrames* f_ = nullptr;
   uint32_t R_ = 0;
   int32_t blank_ = 0;
