@@ -43,7 +43,10 @@ constexpr auto kLogAdd = [] {
 }();
 #endif
 
-int32_t log_add_q10(int32_t a, int32_t b) {
+namespace {
+
+// log_add_q10, inlined into the recursions below.
+__attribute__((always_inline)) inline int32_t log_add(int32_t a, int32_t b) {
   if (a < b) std::swap(a, b);
   if (b <= kLogZeroQ10) return a;
   const int32_t n = a - b;  // >= 0
@@ -54,6 +57,10 @@ int32_t log_add_q10(int32_t a, int32_t b) {
   return a + log1p_exp_neg_q10(n);
 #endif
 }
+
+}  // namespace
+
+int32_t log_add_q10(int32_t a, int32_t b) { return log_add(a, b); }
 
 namespace {
 
@@ -131,7 +138,7 @@ void CtcPrefixScorer::extend(CtcState& st, uint64_t F) const {
     int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
     if (lp) {
       if (st.last >= 0) rn = add_lp(pn, lp[st.last]);
-      rb = add_lp(log_add_q10(pn, pb), lp[blank_]);
+      rb = add_lp(log_add(pn, pb), lp[blank_]);
     }
     st.rn[t % R_] = pn = rn;
     st.rb[t % R_] = pb = rb;
@@ -155,7 +162,7 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   const uint64_t F = st.upto;
   if (c == blank_) {
     if (F == 0) return st.last < 0 ? 0 : kLogZeroQ10;
-    return std::min<int32_t>(0, log_add_q10(rn_at(st, F - 1), rb_at(st, F - 1)));
+    return std::min<int32_t>(0, log_add(rn_at(st, F - 1), rb_at(st, F - 1)));
   }
   const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
   int32_t psi = kLogZeroQ10;
@@ -168,8 +175,8 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
     int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
     const bool repeat = c == st.last;
     for (uint64_t t = a;;) {
-      const int32_t phi = repeat ? pb : log_add_q10(pb, pn);
-      psi = log_add_q10(psi, add_lp(phi, f_->slot(fs)[c]));
+      const int32_t phi = repeat ? pb : log_add(pb, pn);
+      psi = log_add(psi, add_lp(phi, f_->slot(fs)[c]));
       if (++t == b) break;
       if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;  // left the window (F == R: frame 0)
       else pb = st.rb[ss], pn = st.rn[ss];         // the values at the new t - 1
@@ -178,6 +185,45 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
     }
   }
   return std::min<int32_t>(0, psi);
+}
+
+void CtcPrefixScorer::score_many(const CtcState& st, const int32_t* tokens, int32_t count, int32_t* out) const {
+  constexpr int32_t kMax = 8;  // tokens a pass (a small stack: the boards run this too)
+  if (count > kMax) {
+    for (int32_t j = 0; j < count; j += kMax) score_many(st, tokens + j, std::min(kMax, count - j), out + j);
+    return;
+  }
+  int32_t c[kMax], at[kMax], psi[kMax];
+  int32_t m = 0;
+  for (int32_t j = 0; j < count; ++j) {
+    if (tokens[j] == blank_) out[j] = score(st, blank_);
+    else c[m] = tokens[j], at[m] = j, psi[m++] = kLogZeroQ10;
+  }
+  if (m == 0) return;
+  const uint64_t F = st.upto;
+  const uint64_t lo = std::max<uint64_t>(st.start, F > R_ ? F - R_ + 1 : 0);
+  if (lo < F) {
+    uint64_t a, b;
+    stored(lo, F, &a, &b);
+    misses_ += uint64_t(m - 1) * ((F - lo) - (b - a));  // as m calls of score
+    if (a < b) {
+      const uint32_t W = f_->window();
+      uint32_t fs = static_cast<uint32_t>(a % W), ss = static_cast<uint32_t>(a % R_);
+      int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
+      const int32_t last = st.last;
+      for (uint64_t t = a;;) {
+        const int32_t both = log_add(pb, pn);  // phi of every token but a repeat
+        const int16_t* lp = f_->slot(fs);
+        for (int32_t q = 0; q < m; ++q) psi[q] = log_add(psi[q], add_lp(c[q] == last ? pb : both, lp[c[q]]));
+        if (++t == b) break;
+        if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;
+        else pb = st.rb[ss], pn = st.rn[ss];
+        if (++ss == R_) ss = 0;
+        if (++fs == W) fs = 0;
+      }
+    }
+  }
+  for (int32_t q = 0; q < m; ++q) out[at[q]] = std::min<int32_t>(0, psi[q]);
 }
 
 // May run in place (&out == &st): the parent's values at t - 1 are carried in
@@ -196,14 +242,14 @@ void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const 
     const uint32_t W = f_->window();
     uint32_t ss = static_cast<uint32_t>(lo % R_), fs = static_cast<uint32_t>(a % W);
     for (uint64_t t = lo; t < F; ++t) {
-      const int32_t phi = c == last ? pb : log_add_q10(pb, pn);
+      const int32_t phi = c == last ? pb : log_add(pb, pn);
       if (t + R_ <= F) pn = pb = kLogZeroQ10;  // left the window (F == R: frame 0)
       else pn = st.rn[ss], pb = st.rb[ss];     // before slot t is written
       int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
       if (t >= a && t < b) {
         const int16_t* lp = f_->slot(fs);
-        rn = add_lp(log_add_q10(hn, phi), lp[c]);
-        rb = add_lp(log_add_q10(hn, hb), lp[blank_]);
+        rn = add_lp(log_add(hn, phi), lp[c]);
+        rb = add_lp(log_add(hn, hb), lp[blank_]);
         if (++fs == W) fs = 0;
       }
       out.rn[ss] = hn = rn;

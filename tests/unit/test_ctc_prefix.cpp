@@ -291,7 +291,7 @@ struct RefScorer {
 
 }  // namespace
 
-TEST_CASE("score and child equal the division-per-access recursions (every F around the window, starts, repeats)") {
+TEST_CASE("score, score_many and child equal the division-per-access recursions (every F around the window, starts, repeats)") {
   int checked = 0;
   for (uint32_t W : {4u, 5u, 7u})
     for (uint32_t R : {3u, 4u, 5u, 7u}) {
@@ -317,6 +317,19 @@ TEST_CASE("score and child equal the division-per-access recursions (every F aro
             sc.start(st, s, F);
             const int len = static_cast<int>(rng() % 4);
             for (int k = 0; k <= len; ++k) {
+              {  // score_many over a random list (blank, repeats, more than one pass of 8)
+                const int32_t cnt = 1 + static_cast<int32_t>(rng() % 11);
+                std::vector<int32_t> toks(cnt), got(cnt);
+                for (auto& t : toks) t = static_cast<int32_t>(rng() % kV);
+                const uint64_t m0 = sc.misses();
+                sc.score_many(st, toks.data(), cnt, got.data());
+                const uint64_t m1 = sc.misses();
+                for (int32_t q = 0; q < cnt; ++q) {
+                  REQUIRE(got[q] == ref.score(st, toks[q]));
+                  sc.score(st, toks[q]);
+                }
+                REQUIRE(sc.misses() - m1 == m1 - m0);
+              }
               for (int32_t tok = 0; tok < kV; ++tok) {
                 REQUIRE(sc.score(st, tok) == ref.score(st, tok));
                 if (tok == 0) continue;
