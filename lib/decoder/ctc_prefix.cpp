@@ -187,6 +187,7 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   return std::min<int32_t>(0, psi);
 }
 
+#if EARSHOT_LOG_ADD_TABLE  // hosted targets only (the beam decoder calls it there)
 void CtcPrefixScorer::score_many(const CtcState& st, const int32_t* tokens, int32_t count, int32_t* out) const {
   constexpr int32_t kMax = 8;  // tokens a pass (a small stack: the boards run this too)
   if (count > kMax) {
@@ -225,6 +226,7 @@ void CtcPrefixScorer::score_many(const CtcState& st, const int32_t* tokens, int3
   }
   for (int32_t q = 0; q < m; ++q) out[at[q]] = std::min<int32_t>(0, psi[q]);
 }
+#endif
 
 // May run in place (&out == &st): the parent's values at t - 1 are carried in
 // locals, each read before the child's value at t - 1 overwrites its slot, and

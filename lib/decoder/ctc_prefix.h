@@ -82,6 +82,7 @@ class CtcPrefixScorer {
   int32_t score(const CtcState& st, int32_t c) const;
   // score(st, tokens[j]) for j < count into out[j]: the same values, the frame
   // loop run once for up to 8 tokens (their sums are independent chains).
+  // Hosted targets only (the boards' beam builds call score).
   void score_many(const CtcState& st, const int32_t* tokens, int32_t count, int32_t* out) const;
   // The state of st's prefix + c (c != blank) at st.upto, written to out (its own arrays, or st itself).
   void child(const CtcState& st, int32_t c, CtcState& out) const;

@@ -97,6 +97,7 @@ earshot_status s8_matrix_pack(const S8MatrixSource& src, void* dst, size_t dst_s
   return EARSHOT_OK;
 }
 
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
 namespace {
 
 // True when every weight lies in [-127, 127], padding rows and columns are zero
@@ -137,6 +138,7 @@ bool weights_ok(const S8Matrix& v) {
 }
 
 }  // namespace
+#endif
 
 earshot_status s8_matrix_view(const void* blob, size_t size, S8Matrix* m, Error& err) {
   if (!blob || size < kHeader) return err.set(EARSHOT_ERR_BAD_MODEL, "s8 matrix: blob of %zu bytes is shorter than its header", size);
@@ -178,13 +180,15 @@ earshot_status s8_matrix_view(const void* blob, size_t size, S8Matrix* m, Error&
   }
   // bias_u8 must be consistent with the weights, or the u8 kernels would differ
   // from the signed ones: recompute (cost: one pass over the weights, at load).
-  // First in the weights' own order (blocks of 16 rows x 4 columns, 64 bytes),
-  // which the compiler vectorises; only when that pass finds a defect does the
+  // Hosted targets first check in the weights' own order (blocks of 16 rows x
+  // 4 columns, 64 bytes); only when that pass finds a defect does the
   // row-by-row pass below run, to name the first one as it always has.
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)  // boards: the row-by-row pass alone (code size)
   if (weights_ok(v)) {
     *m = v;
     return EARSHOT_OK;
   }
+#endif
   for (int32_t o = 0; o < rp; ++o) {
     int64_t wsum = 0;
     for (int s = 0; s < v.nseg; ++s)
