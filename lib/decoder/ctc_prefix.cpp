@@ -45,8 +45,14 @@ constexpr auto kLogAdd = [] {
 
 namespace {
 
-// log_add_q10, inlined into the recursions below.
-__attribute__((always_inline)) inline int32_t log_add(int32_t a, int32_t b) {
+// log_add_q10: inlined into the recursions below where it is a table read;
+// one out-of-line copy on the boards (code size).
+#if EARSHOT_LOG_ADD_TABLE
+__attribute__((always_inline)) inline
+#else
+__attribute__((noinline))
+#endif
+int32_t log_add(int32_t a, int32_t b) {
   if (a < b) std::swap(a, b);
   if (b <= kLogZeroQ10) return a;
   const int32_t n = a - b;  // >= 0
