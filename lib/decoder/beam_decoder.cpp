@@ -562,10 +562,26 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
                                 static_cast<uint32_t>(i)});
     // The LM's next-token row for this hypothesis (MODEL.md "Character LM").
     const uint8_t* lm_row = lm_on() ? lm_->row(h.tokens + size_t(i) * max_chars_, h.n[i]) : nullptr;
+    // CTC prefix scores eight candidates at a time (one pass over the window;
+    // hosted targets: the boards' beam builds have under 1 KB of code to spare).
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
+    constexpr int32_t kChunk = 8;
+    int32_t ctc_of[kChunk];
+#endif
     for (int32_t j = 0; j < k; ++j) {
       const int32_t tok = allowed_tok_[top_idx_[j]];
       const int32_t sc = h.score[i] + top_val_[j];
+#if defined(__linux__) || defined(__APPLE__) || defined(_WIN32)
+      if (ctc_w_ && j % kChunk == 0) {
+        int32_t toks[kChunk];
+        const int32_t cnt = std::min(kChunk, k - j);
+        for (int32_t q = 0; q < cnt; ++q) toks[q] = allowed_tok_[top_idx_[j + q]];
+        ctc_.score_many(h.cs[i], toks, cnt, ctc_of);
+      }
+      const int32_t ctc = ctc_w_ ? ctc_of[j % kChunk] : 0;
+#else
       const int32_t ctc = ctc_w_ ? ctc_.score(h.cs[i], tok) : 0;
+#endif
       const int32_t lm = lm_row ? h.lm[i] + CharLm::logprob_q10(lm_row, static_cast<uint32_t>(tok)) : 0;
       const int64_t jn = joint(sc, ctc, lm);
       if (kept == width_ && jn <= cand_joint_[cand_order_[kept - 1]]) continue;

@@ -40,6 +40,8 @@ class CtcFrames {
   uint64_t oldest() const { return count_ > R_ ? count_ - R_ : 0; }
   uint32_t window() const { return R_; }
   const int16_t* at(uint64_t t) const { return lp_ + size_t(t % R_) * V_; }
+  // Frame t's row by its slot t % window() (loops step the slot instead of dividing).
+  const int16_t* slot(uint32_t i) const { return lp_ + size_t(i) * V_; }
   // Sum over frames u < t of max_v lp_u[v] (Q10, <= 0): the best path's score
   // (rejection compares a phrase's CTC score with it). t in [oldest(), count()];
   // an older t reads as oldest().
@@ -78,6 +80,10 @@ class CtcPrefixScorer {
   void extend(CtcState& st, uint64_t F) const;
   // Prefix score of st's prefix + token c over frames [s, F) (st.upto == F); c = blank means <eos>.
   int32_t score(const CtcState& st, int32_t c) const;
+  // score(st, tokens[j]) for j < count into out[j]: the same values, the frame
+  // loop run once for up to 8 tokens (their sums are independent chains).
+  // Hosted targets only (the boards' beam builds call score).
+  void score_many(const CtcState& st, const int32_t* tokens, int32_t count, int32_t* out) const;
   // The state of st's prefix + c (c != blank) at st.upto, written to out (its own arrays, or st itself).
   void child(const CtcState& st, int32_t c, CtcState& out) const;
   void copy(const CtcState& from, CtcState& to) const;
@@ -90,6 +96,8 @@ class CtcPrefixScorer {
   int32_t rn_prev(const CtcState& st, uint64_t t) const;
   int32_t rb_prev(const CtcState& st, uint64_t t) const;
   const int16_t* lp_at(uint64_t t) const;
+  // The stored frames among [lo, hi): [*a, *b) (empty: *a == *b); the others count as misses.
+  void stored(uint64_t lo, uint64_t hi, uint64_t* a, uint64_t* b) const;
   const CtcFrames* f_ = nullptr;
   uint32_t R_ = 0;
   int32_t blank_ = 0;

@@ -31,7 +31,7 @@ class RealFft {
 
  private:
   void* cfg_ = nullptr;
-  const void* mve_ = nullptr;  // fft_mve tables, when built and n is one it handles
+  const void* mve_ = nullptr;  // fft_mve tables (Helium and AVX2 variants), when built and n is one it handles
   uint32_t n_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decoder/ctc_prefix.h"
+#include "kernels/logsoftmax/logsoftmax.h"
 #include "doctest.h"
 
 using namespace earshot;
@@ -62,6 +63,20 @@ TEST_CASE("log_add_q10 is ln(e^a + e^b) within a unit; log 0 absorbs") {
   CHECK(log_add_q10(kLogZeroQ10, -5) == -5);
   CHECK(log_add_q10(-5, kLogZeroQ10) == -5);
   CHECK(log_add_q10(kLogZeroQ10, kLogZeroQ10) == kLogZeroQ10);
+}
+
+TEST_CASE("log_add_q10 equals log_sum_exp_q10 over {0, b - a} for every difference") {
+  for (int32_t a : {0, -1, -777, -40000, -(1 << 27)})
+    for (int32_t d = -16500; d <= 0; ++d) {
+      int32_t want = a;
+      if (d > -16384) {
+        const int16_t z[2] = {0, static_cast<int16_t>(d)};
+        int32_t mx = 0;
+        want = a + kernels::log_sum_exp_q10(z, 2, &mx);
+      }
+      REQUIRE(log_add_q10(a, a + d) == want);
+      REQUIRE(log_add_q10(a + d, a) == want);
+    }
 }
 
 TEST_CASE("prefix scores equal the enumerated probabilities (window holding every frame)") {
@@ -205,4 +220,146 @@ TEST_CASE("child in place (the beam decoder's update) equals child into other ar
     ++checked;
   }
   CHECK(checked >= 8);
+}
+
+namespace {
+
+// The scorer's recursions as first written (a division per array access), the
+// reference for the slot-stepping loops in ctc_prefix.cpp.
+struct RefScorer {
+  const CtcFrames* f;
+  uint64_t R;
+  int32_t blank;
+  const int16_t* lp_at(uint64_t t) const { return t >= f->count() || t < f->oldest() ? nullptr : f->at(t); }
+  int32_t rn_at(const CtcState& st, uint64_t t) const {
+    if (t < st.start || t + R <= st.upto || t >= st.upto) return kLogZeroQ10;
+    return st.rn[t % R];
+  }
+  int32_t rb_at(const CtcState& st, uint64_t t) const {
+    if (t < st.start) return st.last < 0 ? 0 : kLogZeroQ10;
+    if (t + R <= st.upto || t >= st.upto) return kLogZeroQ10;
+    return st.rb[t % R];
+  }
+  int32_t rn_prev(const CtcState& st, uint64_t t) const { return t == 0 ? kLogZeroQ10 : rn_at(st, t - 1); }
+  int32_t rb_prev(const CtcState& st, uint64_t t) const {
+    if (t == 0) return st.last < 0 ? 0 : kLogZeroQ10;
+    return rb_at(st, t - 1);
+  }
+  static int32_t add_lp(int32_t x, int32_t l) {
+    return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l);
+  }
+  int32_t score(const CtcState& st, int32_t c) const {
+    const uint64_t F = st.upto;
+    if (c == blank) {
+      if (F == 0) return st.last < 0 ? 0 : kLogZeroQ10;
+      return std::min<int32_t>(0, log_add_q10(rn_at(st, F - 1), rb_at(st, F - 1)));
+    }
+    const uint64_t lo = std::max<uint64_t>(st.start, F > R ? F - R + 1 : 0);
+    int32_t psi = kLogZeroQ10;
+    for (uint64_t t = lo; t < F; ++t) {
+      const int16_t* lp = lp_at(t);
+      if (!lp) continue;
+      const int32_t pb = rb_prev(st, t), pn = rn_prev(st, t);
+      const int32_t phi = c == st.last ? pb : log_add_q10(pb, pn);
+      psi = log_add_q10(psi, add_lp(phi, lp[c]));
+    }
+    return std::min<int32_t>(0, psi);
+  }
+  void child(const CtcState& st, int32_t c, CtcState& out) const {
+    const uint64_t F = st.upto, s = st.start;
+    const int32_t last = st.last;
+    const uint64_t lo = std::max<uint64_t>(s, F > R ? F - R + 1 : 0);
+    int32_t pn = rn_prev(st, lo), pb = rb_prev(st, lo);
+    int32_t hn = kLogZeroQ10, hb = kLogZeroQ10;
+    for (uint64_t t = lo; t < F; ++t) {
+      const int16_t* lp = lp_at(t);
+      const int32_t phi = c == last ? pb : log_add_q10(pb, pn);
+      pn = rn_at(st, t), pb = rb_at(st, t);
+      int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
+      if (lp) {
+        rn = add_lp(log_add_q10(hn, phi), lp[c]);
+        rb = add_lp(log_add_q10(hn, hb), lp[blank]);
+      }
+      out.rn[t % R] = hn = rn;
+      out.rb[t % R] = hb = rb;
+    }
+    out.start = s;
+    out.last = c;
+    out.upto = F;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("score, score_many and child equal the division-per-access recursions (every F around the window, starts, repeats)") {
+  int checked = 0;
+  for (uint32_t W : {4u, 5u, 7u})
+    for (uint32_t R : {3u, 4u, 5u, 7u}) {
+      if (R > W) continue;
+      for (uint32_t seed : {11u, 12u}) {
+        const int T = 3 * static_cast<int>(W) + 4;
+        const auto z = random_logits(T, seed * 31 + W * 7 + R);
+        std::vector<int16_t> lpmem(size_t(W) * kV);
+        std::vector<int64_t> bestmem(W);
+        CtcFrames frames;
+        frames.layout(lpmem.data(), bestmem.data(), W, kV);
+        frames.reset();
+        CtcPrefixScorer sc;
+        sc.init(&frames, R, 0);
+        const RefScorer ref{&frames, R, 0};
+        std::mt19937 rng(seed);
+        for (int F = 0; F <= T; ++F) {
+          if (F > 0) frames.push(&z[size_t(F - 1) * kV]);
+          for (uint64_t s : {uint64_t{0}, uint64_t(F / 2), uint64_t(F)}) {
+            // A prefix of up to 3 tokens (repeats allowed), built by child as the beam decoder does.
+            std::vector<int32_t> a(R), b(R), c(R), d(R);
+            CtcState st{a.data(), b.data()};
+            sc.start(st, s, F);
+            const int len = static_cast<int>(rng() % 4);
+            for (int k = 0; k <= len; ++k) {
+              {  // score_many over a random list (blank, repeats, more than one pass of 8)
+                const int32_t cnt = 1 + static_cast<int32_t>(rng() % 11);
+                std::vector<int32_t> toks(cnt), got(cnt);
+                for (auto& t : toks) t = static_cast<int32_t>(rng() % kV);
+                const uint64_t m0 = sc.misses();
+                sc.score_many(st, toks.data(), cnt, got.data());
+                const uint64_t m1 = sc.misses();
+                for (int32_t q = 0; q < cnt; ++q) {
+                  REQUIRE(got[q] == ref.score(st, toks[q]));
+                  sc.score(st, toks[q]);
+                }
+                REQUIRE(sc.misses() - m1 == m1 - m0);
+              }
+              for (int32_t tok = 0; tok < kV; ++tok) {
+                REQUIRE(sc.score(st, tok) == ref.score(st, tok));
+                if (tok == 0) continue;
+                CtcState got{c.data(), d.data()}, want{c.data(), d.data()};
+                std::vector<int32_t> wa(R), wb(R);
+                want.rn = wa.data(), want.rb = wb.data();
+                std::fill(c.begin(), c.end(), 12345), std::fill(d.begin(), d.end(), 12345);
+                std::fill(wa.begin(), wa.end(), 12345), std::fill(wb.begin(), wb.end(), 12345);
+                sc.child(st, tok, got);
+                ref.child(st, tok, want);
+                REQUIRE(c == wa);
+                REQUIRE(d == wb);
+                REQUIRE(got.start == want.start);
+                REQUIRE(got.last == want.last);
+                REQUIRE(got.upto == want.upto);
+                ++checked;
+              }
+              if (k < len) {  // in place, as the beam decoder updates a hypothesis
+                const int32_t tok = 1 + static_cast<int32_t>(rng() % (kV - 1));
+                std::vector<int32_t> wa(a), wb(b);
+                CtcState want{wa.data(), wb.data(), st.start, st.upto, st.last};
+                ref.child(want, tok, want);
+                sc.child(st, tok, st);
+                REQUIRE(a == wa);
+                REQUIRE(b == wb);
+              }
+            }
+          }
+        }
+      }
+    }
+  MESSAGE("children compared: " << checked);
 }

@@ -63,6 +63,12 @@ struct earshot_audio {
   SNDFILE* sf = nullptr;
   SF_INFO sfi{};
   soxr_t soxr = nullptr;  // null when the file is at the output rate
+  // 16-bit PCM, mono, at the output rate: read as int16 straight into the
+  // caller's buffer. The float route gives the same samples (libsndfile's float
+  // of a 16-bit sample is s / 32768, exact, and back is s * 32768, exact).
+  bool direct = false;
+  int16_t first[kBlockFrames];  // the block open() reads, delivered first
+  size_t first_pos = 0, first_len = 0;
   uint32_t rate = 16000;
   std::vector<float> inter, mono;  // one block as read, and down-mixed
   size_t mono_pos = 0, mono_len = 0;
@@ -164,6 +170,8 @@ earshot_status earshot_audio_open(const char* path, uint32_t sample_rate_hz, ear
     a->mono.resize(static_cast<size_t>(kBlockFrames));
     const double ratio = static_cast<double>(sample_rate_hz) / a->sfi.samplerate;
     a->out.resize(static_cast<size_t>(std::ceil(kBlockFrames * std::max(1.0, ratio))) + 64);
+    a->direct = a->sfi.channels == 1 && (a->sfi.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16 &&
+                static_cast<uint32_t>(a->sfi.samplerate) == sample_rate_hz;
     if (static_cast<uint32_t>(a->sfi.samplerate) != sample_rate_hz) {
       soxr_error_t e = nullptr;
       const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
@@ -172,7 +180,13 @@ earshot_status earshot_audio_open(const char* path, uint32_t sample_rate_hz, ear
     }
   }
   // The first block now, so that a file whose header promises samples it does not have fails here.
-  if (st == EARSHOT_OK && (st = a->refill()) == EARSHOT_OK && !a->any_frames)
+  if (st == EARSHOT_OK && a->direct) {
+    const sf_count_t got = sf_readf_short(a->sf, a->first, kBlockFrames);
+    a->first_len = got > 0 ? static_cast<size_t>(got) : 0;
+    a->any_frames = got > 0;
+    if (got <= 0) a->flushed = true;
+    if (!a->any_frames) st = fail(EARSHOT_ERR_BAD_AUDIO, "%s: could not decode audio", path);
+  } else if (st == EARSHOT_OK && (st = a->refill()) == EARSHOT_OK && !a->any_frames)
     st = fail(EARSHOT_ERR_BAD_AUDIO, "%s: could not decode audio", path);
   if (st != EARSHOT_OK) {
     delete a;
@@ -194,6 +208,19 @@ earshot_status earshot_audio_get_info(const earshot_audio* audio, earshot_audio_
 earshot_status earshot_audio_read(earshot_audio* audio, int16_t* pcm, size_t max, size_t* got) {
   if (!audio || !got || (!pcm && max)) return fail(EARSHOT_ERR_INVALID_ARGUMENT, "earshot_audio_read: NULL argument");
   size_t n = 0;
+  if (audio->direct) {
+    const size_t k = std::min(max, audio->first_len - audio->first_pos);
+    std::memcpy(pcm, audio->first + audio->first_pos, k * sizeof(int16_t));
+    audio->first_pos += k;
+    n = k;
+    while (n < max && !audio->flushed) {
+      const sf_count_t got = sf_readf_short(audio->sf, pcm + n, static_cast<sf_count_t>(max - n));
+      if (got <= 0) audio->flushed = true;
+      else n += static_cast<size_t>(got);
+    }
+    *got = n;
+    return EARSHOT_OK;
+  }
   while (n < max) {
     if (audio->out_pos == audio->out_len) {
       if (audio->flushed) break;

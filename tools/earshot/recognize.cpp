@@ -51,6 +51,37 @@ bool read_image(const std::string& path, std::unique_ptr<uint8_t[], void (*)(voi
     ::close(fd);
     return why = "model " + path + ": is a directory, not a model image", false;
   }
+  // A regular file of known size goes straight into the aligned buffer; anything
+  // else (a pipe, a file that changes size under us) through a growing vector.
+  if (S_ISREG(st.st_mode) && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= kMaxImageBytes) {
+    const size_t size = static_cast<size_t>(st.st_size);
+    auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64));
+    if (!p) {
+      ::close(fd);
+      return why = "model " + path + ": out of memory", false;
+    }
+    size_t got = 0;
+    ssize_t n = 1;
+    while (got < size && (n = ::read(fd, p + got, size - got)) > 0) got += static_cast<size_t>(n);
+    uint8_t extra;
+    if (got == size && n >= 0 && ::read(fd, &extra, 1) == 0) {  // all of it, and nothing more
+      ::close(fd);
+      out = std::unique_ptr<uint8_t[], void (*)(void*)>(p, std::free);
+      bytes = size;
+      return true;
+    }
+    std::free(p);
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return why = "model " + path + ": " + std::strerror(e), false;
+    }
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+      const int e = errno;
+      ::close(fd);
+      return why = "model " + path + ": " + std::strerror(e), false;
+    }
+  }
   std::vector<uint8_t> data;
   uint8_t buf[1 << 16];
   ssize_t n;

@@ -11,8 +11,8 @@ int32_t log_sum_exp_q10(const int16_t* z, int32_t n, int32_t* max_out) {
   int32_t sum = 0;  // < 65536 * 32768 = 2^31
   for (int32_t v = 0; v < n; ++v) sum += exp_neg_q10_to_q15(m - z[v]);
   // sum = 2^e * (1 + frac), frac in Q30; ln(sum / 2^15) = (e - 15) ln 2 + ln(1 + frac).
-  int32_t e = 30;
-  while (!(static_cast<uint32_t>(sum) & (1u << e))) --e;
+  // The highest set bit (sum >= 1: the maximum contributes exp(0)).
+  const int32_t e = 31 - __builtin_clz(static_cast<uint32_t>(sum));
   const uint32_t frac = (static_cast<uint32_t>(sum) << (30 - e)) - (1u << 30);
   const int32_t i = static_cast<int32_t>(frac >> 22), r = static_cast<int32_t>((frac >> 14) & 255);
   const int32_t* L = tables::kLn1pQ20.data();
