@@ -10,7 +10,8 @@ prints the medians and the ratios (issue 28's table):
 
   * open vocabulary: earshot's defaults (beam 8 with the character LM) against PocketSphinx with
     its trigram LM (`pocketsphinx_batch -lm`, Debian's pocketsphinx-en-us);
-  * phrase list: earshot `--grammar` (beam 16) against PocketSphinx `-jsgf` with the same phrases;
+  * phrase list: earshot `--grammar` (its default there: the CTC search of 1 024 prefixes) against
+    PocketSphinx `-jsgf` with the same phrases;
   * greedy: earshot `--beam 1` (what the greedy firmware runs), and its RTF.
 
 Whole process: start-up and model load included, as a user running the CLI sees it.
