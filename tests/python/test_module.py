@@ -63,6 +63,8 @@ class SameAsCli(unittest.TestCase):
              ({"beam": 4, "lm_weight": 0}, ["--beam", "4", "--lm-weight", "0"]),
              ({"grammar": PHRASES}, ["--grammar", PHRASES]), ({"grammar": PHRASES, "beam": 1}, ["--grammar", PHRASES, "--beam", "1"]),
              ({"grammar": PHRASES, "reject": 0.99}, ["--grammar", PHRASES, "--reject", "0.99"]),
+             ({"grammar": PHRASES, "beam": 16}, ["--grammar", PHRASES, "--beam", "16"]),
+             ({"grammar": PHRASES, "ctc": True, "beam": 64, "nbest": 3}, ["--grammar", PHRASES, "--ctc", "--beam", "64", "--nbest", "3"]),
              ({"words": WORDS}, ["--words", WORDS]), ({"endpoint_ms": 300, "ctc_weight": 0}, ["--endpoint-ms", "300", "--ctc-weight", "0"])]
 
     def test_options_and_samples(self):
