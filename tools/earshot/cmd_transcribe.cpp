@@ -297,9 +297,10 @@ Runner add_transcribe(CLI::App& app) {
       "times come from the decoder's attention positions.\n"
       "Decoding is joint CTC-attention beam search of width 8; --beam N sets the width (and adds the\n"
       "n-best list to --json for a single utterance), --beam 1 decodes greedily as the firmware does.\n"
-      "With a grammar the default is the CTC search (--ctc: the CTC head alone over the grammar, 1024\n"
-      "prefixes; --beam N asks for beam search instead), and --json adds no_match and match: the score\n"
-      "out-of-grammar rejection (--reject) compares (lib/model/MODEL.md).\n"
+      "With --grammar the default is the CTC search (--ctc: the CTC head alone over the grammar, 1024\n"
+      "prefixes; --beam N asks for beam search instead; --words: beam 16). With a grammar or word list\n"
+      "--json adds no_match and match: the score out-of-grammar rejection (--reject) compares\n"
+      "(lib/model/MODEL.md).\n"
       "Exit: 0 ok, 1 an input or the model failed (one line each on stderr; other inputs still run), 2 usage.");
   return [o] { return run(*o); };
 }

@@ -130,13 +130,13 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
   g->excludes(w);
   sub->add_option("--beam", o.beam,
                   "Beam width: 1 greedy (as the firmware decodes), 2..32 joint CTC-attention beam search (more arena). "
-                  "Default: 8; with a grammar the CTC search (--ctc), which --beam N there replaces by beam search. With "
-                  "--ctc: the prefixes kept per frame, 2..4096 (default 1024)")
+                  "Default: 8, 16 with --words; with --grammar the CTC search (--ctc), which --beam N there replaces by "
+                  "beam search. With --ctc: the prefixes kept per frame, 2..4096 (default 1024)")
       ->check(CLI::Range(1u, 4096u));
   sub->add_flag("--ctc", o.ctc,
                 "Decode with the CTC head alone: a frame-synchronous prefix search over the grammar, no decoder steps "
                 "(exact for a phrase list whose prefixes fit --beam; lib/model/MODEL.md \"CTC search\"). The default "
-                "with --grammar/--words unless --beam or --ctc-weight is given");
+                "with --grammar unless --beam or --ctc-weight is given (word lists: beam 16)");
 
   sub->add_option("--ctc-weight", o.ctc_weight,
                   "With --beam: weight of the CTC prefix score in percent (0 = attention only; default 30, with a grammar 70)")

@@ -345,8 +345,8 @@ class Recognizer:
     model:    path of a .esm image (default: the installed or this checkout's models/en-small.esm)
     grammar:  a phrase list or JSGF text (#JSGF first), or a path to one
     words:    a word list (any sequence of its words), text or path
-    beam:     1 = greedy (what the firmware runs); 2..32 beam search; default 8; with a grammar the
-              CTC search, unless beam or ctc_weight is given (the CLI's defaults)
+    beam:     1 = greedy (what the firmware runs); 2..32 beam search; default 8, 16 with words; with a
+              grammar the CTC search, unless beam or ctc_weight is given (the CLI's defaults)
     ctc:      the CTC search (`earshot transcribe --ctc`; beam is then its prefixes, default 1024)
     nbest:    alternatives kept in as_dict() (beam width at least this)
     reject:   out-of-grammar threshold 0..1 (default: the calibrated one); max_chars, endpoint_ms,
@@ -378,7 +378,7 @@ class Recognizer:
         self.constrained = grammar is not None or words is not None
         if ctc and ctc_weight is not None:
             raise ValueError("earshot: ctc decodes with the CTC head alone (no ctc_weight)")
-        self.ctc = ctc or (self.constrained and not beam and ctc_weight is None)
+        self.ctc = ctc or (grammar is not None and not beam and ctc_weight is None)
         width = beam if beam else (CTC_WIDTH if self.ctc else GRAMMAR_BEAM if self.constrained else FREE_BEAM)
         if nbest > width:
             width = nbest
