@@ -159,10 +159,11 @@ typedef struct earshot_result {
   int no_match;                  /* non-zero if a grammar is set and the decoder could not
                                     complete any of its phrases (text is then empty) */
   int32_t score_q10;             /* the text's score: sum of the log-probabilities of its characters
-                                    and the end token, Q10 natural-log units (<= 0) */
+                                    and the end token, Q10 natural-log units (<= 0); with the CTC
+                                    search, its match score (lib/model/MODEL.md "CTC search") */
   uint32_t num_nbest;            /* entries earshot_get_nbest() has: once final, up to the beam
-                                    width (1 with greedy decoding); 0 while partial, on no_match,
-                                    or when nothing was decoded (silence) */
+                                    width (1 with greedy decoding, 8 with the CTC search); 0 while
+                                    partial, on no_match, or when nothing was decoded (silence) */
   const int32_t* token_logprobs_q10; /* [num_tokens] each character's log-probability (Q10, <= 0) */
   int32_t confidence_q15;        /* utterance confidence, 0..32768 (= 1): earshot_confidence_q15(score_q10,
                                     num_tokens + 1) once final; kept when a grammar rejects the text */
@@ -171,7 +172,9 @@ typedef struct earshot_result {
   int32_t match_q15;             /* what out-of-grammar rejection compares with reject_q15, 0..32768:
                                     once final with beam search and CTC scoring, the geometric mean of
                                     the joint score with the CTC part taken relative to the best CTC
-                                    path (lib/model/MODEL.md); otherwise confidence_q15 */
+                                    path (lib/model/MODEL.md); with the CTC search, its score (the CTC
+                                    log-probability against the best path, less 4 nats); otherwise
+                                    confidence_q15 */
 } earshot_result;
 
 /* The text so far (partial while streaming, final after the end token or
