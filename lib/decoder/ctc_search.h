@@ -33,14 +33,14 @@ inline constexpr uint32_t kMaxCtcSearchWidth = 4096;
 // unsure of, so among a list's phrases the shorter ones win without it: real
 // dev characters, float model, every phrase scored, list error 16.0 % at 0,
 // 9.9 % at 0.5, 5.9 % at 1, 4.2 % at 1.5, 3.0 % at 2, 3.7 % at 3, 5.6 % at 4
-// nats (models/README.md "CTC search").
+// nats (lib/model/MODEL.md "CTC search").
 inline constexpr int32_t kCtcCharBonusQ10 = 2048;
 // A text's score (and match, which rejection tests) is its CTC log-probability
 // against the best path's, less this much (Q10; 4 nats), over its characters
 // + 1: a fixed cost weighs more on a short phrase, and short phrases are what
 // out-of-list speech is most often taken for. Real dev characters, float
 // model, in-list error at 5 % out-of-list accepts by offset: 0 16.6 %, 1 nat
-// 12.8 %, 2 10.9 %, 3 9.0 %, 4 8.3 %, 6 9.4 %, 8 9.6 % (models/README.md).
+// 12.8 %, 2 10.9 %, 3 9.0 %, 4 8.3 %, 6 9.4 %, 8 9.6 % (lib/model/MODEL.md).
 inline constexpr int32_t kCtcMatchOffsetQ10 = 4096;
 // Finished texts kept for the n-best list.
 inline constexpr uint32_t kCtcSearchNBest = 8;

@@ -214,7 +214,7 @@ TEST_CASE("chunking and ISA level do not change the result; a tiny width compact
           CHECK(cs->peak_live() <= (width ? width : kDefaultCtcSearchWidth));
           if (width == 2 && g == nullptr) {
             INFO("grammar " << (g != nullptr) << " text " << t.text.size() << " frames " << t.ctc_tokens.size() << " peak " << cs->peak_live());
-            CHECK(cs->compactions() > 0);  // the record pool (8 x width + max_chars + 1 = 81) filled up
+            CHECK(cs->compactions() > 0);  // the record pool (4 x width + max_chars + 1 = 73) filled up
           }
           if (!have) {
             first = t, first_nb = nb, have = true;
