@@ -284,7 +284,7 @@ void BeamDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int16
     std::memset(h.x, 0, hp_->dec_embed + hp_->enc_hidden);
     std::memset(h.h8, 0, hp_->dec_hidden);
     std::memset(h.c16, 0, hp_->dec_hidden * sizeof(int16_t));
-    h.p[0] = std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - hp_->onset_back) * 256;
+    h.p[0] = static_cast<int64_t>(first_frame(hp_->onset_back)) * 256;
     frame0_ = static_cast<uint64_t>(h.p[0] >> 8);
     h.y[0] = 0;
     h.g[0] = grammar_ ? grammar_->start() : 0;

@@ -68,13 +68,6 @@ int32_t log_add(int32_t a, int32_t b) {
 
 int32_t log_add_q10(int32_t a, int32_t b) { return log_add(a, b); }
 
-namespace {
-
-// x + l with log 0 absorbing (l is a frame's log-probability, >= -32768).
-int32_t add_lp(int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l); }
-
-}  // namespace
-
 void CtcFrames::push(const int16_t* logits) {
   int32_t tmp[256];
   const int32_t V = static_cast<int32_t>(V_);
@@ -143,8 +136,8 @@ void CtcPrefixScorer::extend(CtcState& st, uint64_t F) const {
     const int16_t* lp = lp_at(t);
     int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
     if (lp) {
-      if (st.last >= 0) rn = add_lp(pn, lp[st.last]);
-      rb = add_lp(log_add(pn, pb), lp[blank_]);
+      if (st.last >= 0) rn = add_lp_q10(pn, lp[st.last]);
+      rb = add_lp_q10(log_add(pn, pb), lp[blank_]);
     }
     st.rn[t % R_] = pn = rn;
     st.rb[t % R_] = pb = rb;
@@ -182,7 +175,7 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
     const bool repeat = c == st.last;
     for (uint64_t t = a;;) {
       const int32_t phi = repeat ? pb : log_add(pb, pn);
-      psi = log_add(psi, add_lp(phi, f_->slot(fs)[c]));
+      psi = log_add(psi, add_lp_q10(phi, f_->slot(fs)[c]));
       if (++t == b) break;
       if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;  // left the window (F == R: frame 0)
       else pb = st.rb[ss], pn = st.rn[ss];         // the values at the new t - 1
@@ -221,7 +214,7 @@ void CtcPrefixScorer::score_many(const CtcState& st, const int32_t* tokens, int3
       for (uint64_t t = a;;) {
         const int32_t both = log_add(pb, pn);  // phi of every token but a repeat
         const int16_t* lp = f_->slot(fs);
-        for (int32_t q = 0; q < m; ++q) psi[q] = log_add(psi[q], add_lp(c[q] == last ? pb : both, lp[c[q]]));
+        for (int32_t q = 0; q < m; ++q) psi[q] = log_add(psi[q], add_lp_q10(c[q] == last ? pb : both, lp[c[q]]));
         if (++t == b) break;
         if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;
         else pb = st.rb[ss], pn = st.rn[ss];
@@ -256,8 +249,8 @@ void CtcPrefixScorer::child(const CtcState& st, int32_t c, CtcState& out) const 
       int32_t rn = kLogZeroQ10, rb = kLogZeroQ10;
       if (t >= a && t < b) {
         const int16_t* lp = f_->slot(fs);
-        rn = add_lp(log_add(hn, phi), lp[c]);
-        rb = add_lp(log_add(hn, hb), lp[blank_]);
+        rn = add_lp_q10(log_add(hn, phi), lp[c]);
+        rb = add_lp_q10(log_add(hn, hb), lp[blank_]);
         if (++fs == W) fs = 0;
       }
       out.rn[ss] = hn = rn;

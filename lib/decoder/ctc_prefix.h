@@ -15,6 +15,7 @@
 // dropped. Both only lower a score. Everything is integer (log_sum_exp_q10),
 // so every target gives the same bits.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +25,10 @@ inline constexpr int32_t kLogZeroQ10 = -(1 << 28);
 
 // ln(e^(a/1024) + e^(b/1024)) * 1024 with log 0 = kLogZeroQ10 (absorbing).
 int32_t log_add_q10(int32_t a, int32_t b);
+// x + l with log 0 absorbing (l is a frame's log-probability, >= -32768).
+inline int32_t add_lp_q10(int32_t x, int32_t l) {
+  return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l);
+}
 
 // CTC log-probabilities of the last R encoder frames (int16 Q10, <= 0, clamped),
 // and the running score of the best path (each frame's most likely token).

@@ -10,9 +10,6 @@ namespace {
 constexpr uint64_t kFnvBasis = 1469598103934665603ull;
 constexpr uint64_t kFnvPrime = 1099511628211ull;
 
-// x + l with log 0 absorbing.
-int32_t add_lp(int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l); }
-
 }  // namespace
 
 void CtcSearch::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint32_t width) {
@@ -89,9 +86,7 @@ void CtcSearch::on_frame(const FrameRing& ring, int32_t ctc_token, const int16_t
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;
     onset_ = static_cast<int64_t>(t);
-    // MODEL.md step 4's first frame: max(start floor, onset - onset_back).
-    const uint64_t s0 = static_cast<uint64_t>(
-        std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - static_cast<int64_t>(hp_->onset_back)));
+    const uint64_t s0 = first_frame(hp_->onset_back);
     start(s0);
     phase_ = Phase::kWaitWindow;
     for (uint64_t u = s0; u <= t; ++u) advance(u);
@@ -114,8 +109,8 @@ void CtcSearch::advance(uint64_t t) {
     const Tok k = cur_[i];
     const int32_t tot = log_add_q10(k.pb, k.pnb);
     Tok s = k;  // stays: a blank, or its last character again
-    s.pb = add_lp(tot, lp[0]);
-    s.pnb = k.last ? add_lp(k.pnb, lp[k.last]) : kLogZeroQ10;
+    s.pb = add_lp_q10(tot, lp[0]);
+    s.pnb = k.last ? add_lp_q10(k.pnb, lp[k.last]) : kLogZeroQ10;
     if (k.last && lp[k.last] - mx > k.lp) s.frame = static_cast<uint32_t>(t), s.lp = static_cast<int16_t>(lp[k.last] - mx);
     insert(s);
     if (k.len >= max_chars_) continue;
@@ -124,7 +119,7 @@ void CtcSearch::advance(uint64_t t) {
     for (uint32_t j = 0; j < n_edges; ++j) {
       const uint32_t c = edges ? edges[j].token : j + 1;
       // A repeated character needs a blank between (only the blank-ending paths).
-      const int32_t v = add_lp(c == k.last ? k.pb : tot, lp[c]);
+      const int32_t v = add_lp_q10(c == k.last ? k.pb : tot, lp[c]);
       if (v <= kLogZeroQ10) continue;
       Tok n;
       n.hash = (k.hash ^ c) * kFnvPrime;

@@ -91,7 +91,7 @@ void GreedyDecoder::on_frame(const FrameRing& ring, int32_t ctc_token, const int
   if (phase_ == Phase::kWaitOnset) {
     if (ctc_token == 0) return;  // blank: silence and noise decode nothing
     onset_ = static_cast<int64_t>(ring.count()) - 1;
-    p_ = std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - hp_->onset_back) * 256;
+    p_ = static_cast<int64_t>(first_frame(hp_->onset_back)) * 256;
     step_head(isa, scratch);
   }
   while (phase_ == Phase::kWaitWindow && step_tail(ring, false, isa, scratch)) {

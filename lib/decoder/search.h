@@ -17,6 +17,7 @@
 // Recognizer holds the search as a GreedyDecoder (SearchImpl), whose calls
 // bind statically.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -140,6 +141,12 @@ class Search {
   ~Search() = default;
   Search(const Search&) = delete;
   Search& operator=(const Search&) = delete;
+
+  // MODEL.md step 4: the utterance's first frame once onset_ is known,
+  // max(start floor, onset - onset_back) (the floor is at most the onset).
+  uint64_t first_frame(uint32_t onset_back) const {
+    return static_cast<uint64_t>(std::max<int64_t>(static_cast<int64_t>(start_floor_), onset_ - int64_t{onset_back}));
+  }
 
   enum class Phase : uint8_t { kWaitOnset, kWaitWindow, kDone };
   Phase phase_ = Phase::kWaitOnset;

@@ -15,6 +15,8 @@
 
 #include <immintrin.h>
 
+#include "frontend/fftr_split.h"
+
 namespace earshot::fft_avx2 {
 namespace {
 
@@ -128,15 +130,7 @@ void forward(const void* tables, uint32_t n, const int32_t* in, Complex32* out) 
   // kiss_fftr's split, in place: bins k .. k+3 with nc-k .. nc-k-3 (loaded as
   // the four complex from nc-k-3 up, reversed). In the last step the two sets
   // share bin nc/2; the second store wins there, as in kiss_fftr.
-  {
-    int32_t tr = o[0], ti = o[1];
-    tr = static_cast<int32_t>((static_cast<int64_t>(tr) * kDiv2 + (1 << 30)) >> 31);
-    ti = static_cast<int32_t>((static_cast<int64_t>(ti) * kDiv2 + (1 << 30)) >> 31);
-    o[0] = tr + ti;
-    o[1] = 0;
-    o[2 * nc] = tr - ti;
-    o[2 * nc + 1] = 0;
-  }
+  fftr_split_ends(o, nc);
   const __m256i conj = _mm256_setr_epi32(1, -1, 1, -1, 1, -1, 1, -1);
   for (uint32_t k = 1; k <= nc / 2; k += 4, super += 8) {
     int32_t* pk = o + 2 * k;

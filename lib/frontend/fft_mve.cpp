@@ -17,6 +17,7 @@
 #include "frontend/fft_mve.h"
 
 #include "frontend/detmath.h"
+#include "frontend/fftr_split.h"
 
 namespace earshot::fft_mve {
 namespace {
@@ -190,15 +191,7 @@ void forward(const void* tables, uint32_t n, const int32_t* in, Complex32* out) 
 
   // kiss_fftr's split, in place: bins k, k+1 (contiguous) with N-k, N-k-1
   // (a gather / scatter of the two complex in reverse order).
-  {
-    int32_t tr = o[0], ti = o[1];
-    tr = static_cast<int32_t>((static_cast<int64_t>(tr) * kDiv2 + (1 << 30)) >> 31);
-    ti = static_cast<int32_t>((static_cast<int64_t>(ti) * kDiv2 + (1 << 30)) >> 31);
-    o[0] = tr + ti;
-    o[1] = 0;
-    o[2 * nc] = tr - ti;
-    o[2 * nc + 1] = 0;
-  }
+  fftr_split_ends(o, nc);
   // Negating the imaginary lanes: a multiply by {1, -1, 1, -1} (the same wrapping
   // result; GCC 12 loaded a predicate constant 0xF0F0 as 0xFFF0 for VNEGT).
   static const int32_t kConj[4] = {1, -1, 1, -1};

@@ -61,7 +61,6 @@ std::vector<Scored> score_all(const Model& m, const Trace& t, const std::vector<
   REQUIRE(onset < F);
   const uint32_t s0 = onset > hp.onset_back ? onset - hp.onset_back : 0;
   const int64_t best = frames.best_before(F) - frames.best_before(s0);
-  auto add = [](int32_t x, int32_t l) { return x <= kLogZeroQ10 ? kLogZeroQ10 : std::max<int32_t>(kLogZeroQ10, x + l); };
   std::vector<Scored> out;
   for (const std::string& p : phrases) {
     std::vector<int32_t> y;
@@ -77,11 +76,11 @@ std::vector<Scored> score_all(const Model& m, const Trace& t, const std::vector<
     for (uint32_t f = s0; f < F; ++f) {
       const int16_t* lp = frames.at(f);
       for (size_t j = 0; j <= L; ++j) {
-        nb[j] = add(log_add_q10(pb[j], pn[j]), lp[0]);
-        nn[j] = j ? add(pn[j], lp[y[j - 1]]) : kLogZeroQ10;
+        nb[j] = add_lp_q10(log_add_q10(pb[j], pn[j]), lp[0]);
+        nn[j] = j ? add_lp_q10(pn[j], lp[y[j - 1]]) : kLogZeroQ10;
         if (j) {
           const int32_t from = j >= 2 && y[j - 1] == y[j - 2] ? pb[j - 1] : log_add_q10(pb[j - 1], pn[j - 1]);
-          nn[j] = log_add_q10(nn[j], add(from, lp[y[j - 1]]));
+          nn[j] = log_add_q10(nn[j], add_lp_q10(from, lp[y[j - 1]]));
         }
       }
       pb.swap(nb);
