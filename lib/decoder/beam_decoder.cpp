@@ -4,12 +4,8 @@
 #include <cassert>
 #include <cstring>
 
-#include "kernels/activation.h"
-#include "kernels/attention/attention.h"
 #include "kernels/logsoftmax/logsoftmax.h"
-#include "kernels/lstm-step/lstm_step.h"
-#include "kernels/quant.h"
-#include "kernels/s8-gemm/s8_gemm.h"
+#include "model/decoder_step.h"
 
 namespace earshot {
 
@@ -33,14 +29,7 @@ uint32_t BeamDecoder::ctc_frames(const ModelHparams& hp, uint32_t width) {
 }
 
 size_t BeamDecoder::scratch_size(const Model& m, uint32_t width) {
-  const ModelHparams& hp = m.hparams();
-  const auto H = static_cast<int32_t>(hp.enc_hidden), Hd = static_cast<int32_t>(hp.dec_hidden),
-             E = static_cast<int32_t>(hp.dec_embed), B = static_cast<int32_t>(width);
-  size_t s = lstm_scratch_size(E + H, Hd, B);
-  s = std::max(s, s8_gemm_scratch_size(Hd, 0, B));  // dec.advance, dec.query
-  s = std::max(s, s8_gemm_scratch_size(Hd, H, B));  // dec.out
-  s = std::max(s, attn_scratch_size(static_cast<int32_t>(2 * hp.half_window + 1), H, H) + kArenaAlign);
-  return s;
+  return DecoderStep::scratch_size(m.hparams(), width);
 }
 
 void BeamDecoder::take(ArenaCarver& a, Hyps& h) {
@@ -315,30 +304,8 @@ void BeamDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
 // Anchoring on the best, not the leader, keeps a wrong phrase whose window
 // races ahead (a grammar can force one) from pushing out the right one.
 void BeamDecoder::step_head(Isa isa, void* scratch) {
-  const ModelTensors& t = model_->tensors();
   Hyps& h = hyp_;
-  const size_t X = hp_->dec_embed + hp_->enc_hidden, Hd = hp_->dec_hidden;
-  for (uint32_t i = 0; i < n_live_; ++i)
-    std::memcpy(h.x + i * X, t.dec_embed + size_t(h.y[i]) * hp_->dec_embed, hp_->dec_embed);
-  LstmStepArgs a;
-  a.batch = static_cast<int32_t>(n_live_);
-  a.x = h.x;
-  a.x_stride = static_cast<ptrdiff_t>(X);
-  a.h8_prev = h.h8;
-  a.c16 = h.c16;
-  a.h8 = h.h8;
-  lstm_step_with(isa, t.dec_lstm, a, scratch);
-
-  S8GemmArgs g;
-  g.batch = static_cast<int32_t>(n_live_);
-  g.x[0] = h.h8;
-  g.x_stride[0] = static_cast<ptrdiff_t>(Hd);
-  g.out_type = OutType::s16;
-  g.y = adv_;
-  g.y_stride = 1;
-  s8_gemm_with(isa, t.dec_advance, g, scratch);
-  for (uint32_t i = 0; i < n_live_; ++i)
-    h.p[i] += (int64_t{hp_->max_advance_q8} * sigmoid_q15(adv_[i]) + (1 << 14)) >> 15;
+  DecoderStep(model_).head(h.y, n_live_, DecoderRows{h.x, h.h8, h.c16, h.p}, adv_, isa, scratch);
   const int64_t anchor = h.p[0] >> 8, S = max_spread(*hp_);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < n_live_; ++i) {
@@ -442,7 +409,6 @@ void BeamDecoder::update_partial() {
 // Steps 5.3-5.5 for all live hypotheses, then the beam update. Returns false
 // while some window is incomplete or once the search is over.
 bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* scratch) {
-  const ModelTensors& t = model_->tensors();
   Hyps& h = hyp_;
   const auto n = static_cast<int64_t>(ring.count());
   const int64_t W = hp_->half_window;
@@ -469,47 +435,15 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
   if (ctc_w_)
     for (uint32_t i = 0; i < n_live_; ++i) h.p[i] = std::min(h.p[i], lim << 8);
 
-  const auto H = static_cast<ptrdiff_t>(hp_->enc_hidden), Hd = static_cast<ptrdiff_t>(hp_->dec_hidden),
-             E = static_cast<ptrdiff_t>(hp_->dec_embed);
   const auto V = static_cast<int32_t>(hp_->vocab_size);
   const auto B = static_cast<int32_t>(n_live_);
-  S8GemmArgs g;
-  g.batch = B;
-  g.x[0] = h.h8;
-  g.x_stride[0] = Hd;
-  g.out_type = OutType::s8;
-  g.y = q8_;
-  g.y_stride = H;
-  s8_gemm_with(isa, t.dec_query, g, scratch);
-  int64_t first_of[kMaxBeam];
-  int32_t frames_of[kMaxBeam];
+  DecoderWindow win[kMaxBeam];
   for (int32_t i = 0; i < B; ++i) {
-    const int64_t c = h.p[i] >> 8;
-    const int64_t last = std::min(n - 1, c + W);
-    const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
-    assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
-    window_misses_ += first < static_cast<int64_t>(ring.oldest());
-    AttnParams ap = t.attn;
-    ap.frames = static_cast<int32_t>(last - first + 1);
-    AttnDotArgs at;
-    at.q = q8_ + i * H;
-    at.keys = at.values = ring.window(static_cast<uint64_t>(first));
-    at.key_stride = at.value_stride = H;
-    at.ctx = h.x + i * (E + H) + E;
-    attn_kernels(isa)->dot(ap, at, align64(scratch));
-    first_of[i] = first;
-    frames_of[i] = ap.frames;
+    win[i] = DecoderStep::window(h.p[i] >> 8, n, W);
+    window_misses_ += win[i].first < ring.oldest();
   }
-  g = S8GemmArgs{};
-  g.batch = B;
-  g.x[0] = h.h8;
-  g.x_stride[0] = Hd;
-  g.x[1] = h.x + E;
-  g.x_stride[1] = E + H;
-  g.out_type = OutType::s16;
-  g.y = logits_;
-  g.y_stride = V;
-  s8_gemm_with(isa, t.dec_out, g, scratch);
+  DecoderStep(model_).tail(ring, win, n_live_, DecoderRows{h.x, h.h8, h.c16, h.p}, q8_, logits_, nullptr, isa,
+                           scratch);
 
   // CTC prefix states up to the frames this step may see: through the leader's
   // window (the same for every chunking), or all frames once the input ended.
@@ -557,9 +491,8 @@ bool BeamDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* sc
     if (k > 0) top_k(allowed_val_, m, k, top_idx_, top_val_);
     if (observer_)
       observer_(observer_user_,
-                DecoderStepInfo{steps_, z, k > 0 ? allowed_tok_[top_idx_[0]] : 0, h.p[i],
-                                static_cast<uint64_t>(first_of[i]), static_cast<uint32_t>(frames_of[i]),
-                                static_cast<uint32_t>(i)});
+                DecoderStepInfo{steps_, z, k > 0 ? allowed_tok_[top_idx_[0]] : 0, h.p[i], win[i].first,
+                                static_cast<uint32_t>(win[i].frames), static_cast<uint32_t>(i)});
     // The LM's next-token row for this hypothesis (MODEL.md "Character LM").
     const uint8_t* lm_row = lm_on() ? lm_->row(h.tokens + size_t(i) * max_chars_, h.n[i]) : nullptr;
     // CTC prefix scores eight candidates at a time (one pass over the window;

@@ -4,12 +4,9 @@
 #include <cassert>
 #include <cstring>
 
-#include "kernels/activation.h"
 #include "kernels/logsoftmax/logsoftmax.h"
-#include "kernels/lstm-step/lstm_step.h"
-#include "kernels/quant.h"
-#include "kernels/s8-gemm/s8_gemm.h"
-#include "model/encoder.h"
+#include "model/decoder_step.h"
+#include "model/encoder.h"  // argmax_s16
 
 namespace earshot {
 
@@ -30,16 +27,7 @@ uint32_t GreedyDecoder::ring_frames(const ModelHparams& hp) {
   return hp.half_window + 1 + std::max(hp.half_window, hp.onset_back);
 }
 
-size_t GreedyDecoder::scratch_size(const Model& m) {
-  const ModelHparams& hp = m.hparams();
-  const auto H = static_cast<int32_t>(hp.enc_hidden), Hd = static_cast<int32_t>(hp.dec_hidden),
-             E = static_cast<int32_t>(hp.dec_embed);
-  size_t s = lstm_scratch_size(E + H, Hd, 1);
-  s = std::max(s, s8_gemm_scratch_size(Hd, 0, 1));  // dec.advance, dec.query
-  s = std::max(s, s8_gemm_scratch_size(Hd, H, 1));  // dec.out
-  s = std::max(s, attn_scratch_size(static_cast<int32_t>(2 * hp.half_window + 1), H, H));
-  return s;
-}
+size_t GreedyDecoder::scratch_size(const Model& m) { return DecoderStep::scratch_size(m.hparams(), 1); }
 
 void GreedyDecoder::layout(ArenaCarver& a, const Model& m, uint32_t max_chars) {
   model_ = &m;
@@ -105,32 +93,14 @@ void GreedyDecoder::on_end(const FrameRing& ring, Isa isa, void* scratch) {
 
 // Steps 5.1-5.2: the LSTM on embed[y] ‖ ctx8, then the window advance.
 void GreedyDecoder::step_head(Isa isa, void* scratch) {
-  const ModelTensors& t = model_->tensors();
-  std::memcpy(x_, t.dec_embed + size_t(y_) * hp_->dec_embed, hp_->dec_embed);  // ctx8 already follows
-  LstmStepArgs a;
-  a.x = x_;
-  a.x_stride = static_cast<ptrdiff_t>(hp_->dec_embed + hp_->enc_hidden);
-  a.h8_prev = h8_;
-  a.c16 = c16_;
-  a.h8 = h8_;
-  lstm_step_with(isa, t.dec_lstm, a, scratch);
-
-  int16_t adv = 0;  // Q12
-  S8GemmArgs g;
-  g.x[0] = h8_;
-  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
-  g.out_type = OutType::s16;
-  g.y = &adv;
-  g.y_stride = 1;
-  s8_gemm_with(isa, t.dec_advance, g, scratch);
-  p_ += (int64_t{hp_->max_advance_q8} * sigmoid_q15(adv) + (1 << 14)) >> 15;
+  int16_t adv = 0;
+  DecoderStep(model_).head(&y_, 1, DecoderRows{x_, h8_, c16_, &p_}, &adv, isa, scratch);
   phase_ = Phase::kWaitWindow;
 }
 
 // Steps 5.3-5.5. Returns false while the window is incomplete (the step waits
 // with its state kept) or once the utterance is final.
 bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* scratch) {
-  const ModelTensors& t = model_->tensors();
   const auto n = static_cast<int64_t>(ring.count());
   const int64_t c = p_ >> 8, W = hp_->half_window;
   if (!ended && n <= c + W) return false;  // 5.3: wait for frame c + W
@@ -142,42 +112,13 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
   // grammar itself bounds what remains (MODEL.md 5.3).
   const bool must_end = c > n - 1 && (!grammar_ || grammar_->accepting(gstate_)) &&
                         chars_at_end(frames_, n_tokens_, n, kMaxCharsAtEnd) >= kMaxCharsAtEnd;
-  const int64_t last = std::min(n - 1, c + W);
-  const int64_t first = std::min(std::max<int64_t>(0, c - W), n - 1);
-  assert(first >= static_cast<int64_t>(ring.oldest()) && last - first + 1 <= 2 * W + 1);
+  const DecoderWindow w = DecoderStep::window(c, n, W);
 
-  // 5.4: query, then dot-product attention with keys = values = e[j].
-  const auto H = static_cast<ptrdiff_t>(hp_->enc_hidden);
-  int8_t* ctx8 = x_ + hp_->dec_embed;  // written where the next step's LSTM reads it
-  S8GemmArgs g;
-  g.x[0] = h8_;
-  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
-  g.out_type = OutType::s8;
-  g.y = q8_;
-  g.y_stride = H;
-  s8_gemm_with(isa, t.dec_query, g, scratch);
-  AttnParams ap = t.attn;
-  ap.frames = static_cast<int32_t>(last - first + 1);
-  AttnDotArgs at;
-  at.q = q8_;
-  at.keys = at.values = ring.window(static_cast<uint64_t>(first));
-  at.key_stride = at.value_stride = H;
-  at.ctx = ctx8;
+  // 5.4-5.5: attention over the window, then the output logits.
   int16_t probs[kAttnMaxFrames];  // the weights, only for an observer
-  if (observer_) at.probs = probs;
-  attn_kernels(isa)->dot(ap, at, align64(scratch));
-
-  // 5.5: output logits over h8 ‖ ctx8 and the greedy token.
+  DecoderStep(model_).tail(ring, &w, 1, DecoderRows{x_, h8_, c16_, &p_}, q8_, logits_, observer_ ? probs : nullptr,
+                           isa, scratch);
   const auto V = static_cast<int32_t>(hp_->vocab_size);
-  g = S8GemmArgs{};
-  g.x[0] = h8_;
-  g.x_stride[0] = static_cast<ptrdiff_t>(hp_->dec_hidden);
-  g.x[1] = ctx8;
-  g.x_stride[1] = H;
-  g.out_type = OutType::s16;
-  g.y = logits_;
-  g.y_stride = V;
-  s8_gemm_with(isa, t.dec_out, g, scratch);
   const int32_t y = must_end ? 0 : choose(V);
   int32_t lp = 0;
   {
@@ -187,8 +128,8 @@ bool GreedyDecoder::step_tail(const FrameRing& ring, bool ended, Isa isa, void* 
     score_ += lp;
   }
   if (observer_)
-    observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, static_cast<uint64_t>(first),
-                                              static_cast<uint32_t>(ap.frames), 0, probs});
+    observer_(observer_user_, DecoderStepInfo{steps_, logits_, y, p_, w.first, static_cast<uint32_t>(w.frames), 0,
+                                              probs});
   ++steps_;
   if (y == 0) {
     if (grammar_ && n_tokens_ && !grammar_->accepting(gstate_)) no_match_ = true;
