@@ -72,6 +72,10 @@ class CtcSearch final : public Search {
   void nbest(uint32_t i, Hypothesis& out) const override;
 
   const CtcSearch* as_ctc() const override { return this; }
+  // With a grammar: the best-ranked live prefix is non-empty and not in an accepting state.
+  bool mid_phrase() const override {
+    return grammar_ && phase_ == Phase::kWaitWindow && n_cur_ && cur_[0].len && !grammar_->accepting(cur_[0].state);
+  }
   // Diagnostics (tests, bench): the live prefixes now, the most a frame kept,
   // and the times the record pool was compacted / forced a prune.
   uint32_t live() const { return n_cur_; }

@@ -127,6 +127,12 @@ class Search {
   const Grammar* grammar() const { return grammar_; }
   bool no_match() const { return no_match_; }
 
+  // Endpointing (the Recognizer): the best live hypothesis is inside a phrase
+  // of the grammar, so a pause there is more likely mid-phrase than the end of
+  // the utterance. Only the CTC search says so (its live prefixes are the
+  // phrases' prefixes); the decoder-step searches always say false.
+  virtual bool mid_phrase() const { return false; }
+
   // Diagnostics (tests, bench): the beam search, or null.
   virtual const BeamDecoder* as_beam() const { return nullptr; }
   virtual const CtcSearch* as_ctc() const { return nullptr; }

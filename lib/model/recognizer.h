@@ -35,6 +35,10 @@ inline constexpr uint32_t kDefaultEndpointMs = 900;
 inline constexpr uint32_t kCtcOff = 1000;  // = EARSHOT_CTC_OFF
 inline constexpr uint32_t kLmOff = 1000;   // = EARSHOT_LM_OFF
 inline constexpr uint32_t kMaxEndpointMs = 60000;
+// A pause while the search's best hypothesis is inside a phrase (Search::mid_phrase:
+// the CTC search with a grammar) ends the utterance only after this many endpoint
+// times (MODEL.md step 6).
+inline constexpr uint32_t kMidPhraseEndpoints = 2;
 // Out-of-grammar rejection thresholds on RecognizerResult::match_q15, tuned by
 // tools/train/eval_split.py --calibrate on the real dev characters (people the
 // model never trained on; the lowest threshold with at most 5 % out-of-list

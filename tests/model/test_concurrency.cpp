@@ -149,7 +149,7 @@ TEST_CASE("C API: one earshot_model shared by threads; each thread's last error 
       const char* t = nullptr;
       int32_t sc = 0;
       if (earshot_get_nbest(rec, i, &t, &sc, nullptr) != EARSHOT_OK) return "error: nbest";
-      out += "|" + std::string(t) + ":" + std::to_string(sc);
+      out.append("|").append(t).append(":").append(std::to_string(sc));  // not "|" + string: GCC 12's -Wrestrict false alarm
     }
     return out;
   };

@@ -271,3 +271,74 @@ TEST_CASE("configuration: width bounds, default rejection, and continuous stream
   CHECK(r2.onset >= static_cast<int64_t>(one.size() / 480));
   CHECK(r2.num_tokens > 0);
 }
+
+TEST_CASE("a pause inside a phrase waits up to two endpoint times; a finished phrase ends at one") {
+  // MODEL.md step 6: with the CTC search's best prefix inside a phrase
+  // (Search::mid_phrase), the utterance ends on silence only after
+  // kMidPhraseEndpoints endpoint times. Shipped model, real grammar use.
+  OpenModel om(read_file(EARSHOT_SHIPPED_MODEL));
+  const auto speech = golden_pcm("speech");
+  RecognizerConfig cfg = ctc_cfg();
+  cfg.endpoint_ms = 0;  // the default, 900 ms
+  cfg.reject_q15 = 0;   // and the default rejection: a phrase cut short is not the phrase
+  const std::vector<std::string> others = {"turn on the kitchen lights", "go forward two meters", "stop", "yes"};
+  std::string heard;
+  std::vector<uint32_t> frames;
+  {
+    Session s(om.model, cfg);
+    heard = s.run_pcm(speech).text;
+    frames = s.trace().token_frames;
+  }
+  REQUIRE(heard.size() >= 5);
+  std::vector<std::string> phrases = others;
+  phrases.push_back(heard);
+  Compiled c(om.model, joined(phrases).c_str());
+  // The word boundary nearest the middle: between the frames of the characters around that space.
+  size_t sp = std::string::npos;
+  for (size_t i = 1; i + 1 < heard.size(); ++i)
+    if (heard[i] == ' ' && (sp == std::string::npos || (i > sp ? i - heard.size() / 2 : heard.size() / 2 - i) <
+                                                           (sp > heard.size() / 2 ? sp - heard.size() / 2
+                                                                                  : heard.size() / 2 - sp)))
+      sp = i;
+  REQUIRE(sp != std::string::npos);
+  REQUIRE(frames.size() == heard.size());
+  const size_t kSamplesPerFrame = 480;  // 3 feature hops of 10 ms at 16 kHz
+  const size_t cut = (size_t{frames[sp - 1]} + frames[sp + 1]) / 2 * kSamplesPerFrame;
+  const size_t E = 900 * 16;  // the endpoint time in samples
+
+  auto run = [&](size_t pause, size_t* used, std::string* text, bool* is_final) {
+    std::vector<int16_t> pcm(speech.begin(), speech.begin() + static_cast<ptrdiff_t>(cut));
+    pcm.insert(pcm.end(), pause, 0);
+    pcm.insert(pcm.end(), speech.begin() + static_cast<ptrdiff_t>(cut), speech.end());
+    pcm.insert(pcm.end(), 3 * E, 0);
+    Session s(om.model, cfg);
+    Error err;
+    REQUIRE(s.rec().set_grammar(c.g, err) == EARSHOT_OK);
+    REQUIRE(s.rec().push_some(pcm.data(), pcm.size(), used, err) == EARSHOT_OK);
+    const RecognizerResult r = s.rec().result();
+    *text = r.no_match ? "(no match)" : r.text;
+    *is_final = r.is_final;
+    return cut + pause;  // where the speech goes on
+  };
+  size_t used = 0;
+  std::string text;
+  bool fin = false;
+  // No pause: the phrase, ended one endpoint time (and a little) after its last character.
+  run(0, &used, &text, &fin);
+  CHECK(fin);
+  CHECK(text == heard);
+  CHECK(used <= size_t{frames.back() + 2} * kSamplesPerFrame + E + 4 * kSamplesPerFrame);
+  // A pause of 1.5 endpoint times after the middle word: still the whole phrase, in one utterance.
+  size_t resume = run(E * 3 / 2, &used, &text, &fin);
+  INFO("heard '" << heard << "', cut after '" << heard.substr(0, sp) << "'");
+  CHECK(fin);
+  CHECK(used > resume);
+  CHECK(text == heard);
+  // A pause of 2.5 endpoint times: the utterance ends inside it, and its first
+  // half is not the phrase (the phrase's own prefix there scores far below the
+  // best path: rejected).
+  resume = run(E * 5 / 2, &used, &text, &fin);
+  CHECK(fin);
+  CHECK(used < resume);
+  CHECK(text != heard);
+}

@@ -12,7 +12,9 @@ namespace {
 
 void put16(std::vector<uint8_t>& b, uint16_t v) { b.push_back(v & 0xFF); b.push_back(v >> 8); }
 void put32(std::vector<uint8_t>& b, uint32_t v) { put16(b, v & 0xFFFF); put16(b, v >> 16); }
-void tag(std::vector<uint8_t>& b, const char* t) { b.insert(b.end(), t, t + 4); }
+void tag(std::vector<uint8_t>& b, const char* t) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(t[i]));  // not insert(): GCC 12 -Wstringop-overflow false alarm
+}
 
 std::vector<uint8_t> make_wav(const std::vector<int16_t>& s, uint32_t rate = 16000, uint16_t ch = 1,
                               uint16_t bits = 16, uint16_t fmt = 1, bool extra_chunk = false) {

@@ -146,7 +146,8 @@ void add_model_options(CLI::App* sub, ModelOptions& o) {
                   "ignored when the model has none)")
       ->check(CLI::Range(0, 100));
   sub->add_option("--endpoint-ms", o.endpoint_ms,
-                  "End an utterance after this much silence once speech started (default 900; a file may hold several)")
+                  "End an utterance after this much silence once speech started (default 900; a file may hold several; "
+                  "with the CTC search and a grammar, a pause inside a phrase waits up to twice this)")
       ->check(CLI::Range(1u, 60000u));
   sub->add_option("--reject", o.reject,
                   "With --grammar/--words: 'no match' below this match score (the JSON's \"match\", 0..1; default: calibrated per decoding mode, models/README.md)")

@@ -97,7 +97,8 @@ typedef struct earshot_recognizer_config {
   uint32_t beam;      /* 0 or 1: greedy decoding; 2..32: beam search of that width (more arena;
                          lib/model/MODEL.md "Beam search"). Above 32: EARSHOT_ERR_INVALID_ARGUMENT */
   uint32_t endpoint_ms; /* end of utterance on silence: once speech started, this long without a
-                           new sound (blank CTC frames) ends the utterance. 0: 900 ms; <= 60000 */
+                           new sound (blank CTC frames) ends the utterance (with ctc_search and a
+                           grammar, a pause inside a phrase: up to twice this). 0: 900 ms; <= 60000 */
   uint32_t reject_q15;  /* out-of-grammar rejection: with a grammar, a phrase whose match_q15
                            (earshot_result) is below this is "no match". 0: the calibrated default
                            for the decoding mode (models/README.md); 1: never reject; <= 32768 */
