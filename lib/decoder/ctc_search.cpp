@@ -29,8 +29,9 @@ void CtcSearch::layout(ArenaCarver& a, const Model& m, uint32_t max_chars, uint3
   nxt_ = a.take<Tok>(cand_cap_);
   uint32_t ts = 1;
   while (ts < 2 * cand_cap_) ts <<= 1;
-  table_ = a.take<uint32_t>(ts);
+  table_ = a.take<uint32_t>(ts);  // zeroed: generation 0, so empty for gen_ = 1
   table_mask_ = ts - 1;
+  gen_ = 1;
   // Texts share their prefixes' records; 4 per live prefix before a
   // compaction, and room for one whole text beside a frame's new ones.
   pool_cap_ = 4 * width_ + max_chars + 1;
@@ -103,7 +104,7 @@ void CtcSearch::advance(uint64_t t) {
   int32_t mx = lp[0];
   for (uint32_t v = 1; v < V_; ++v) mx = std::max<int32_t>(mx, lp[v]);
   n_nxt_ = 0;
-  std::memset(table_, 0, (size_t{table_mask_} + 1) * sizeof(uint32_t));
+  clear_table();
   floor_ = kLogZeroQ10;
   for (uint32_t i = 0; i < n_cur_; ++i) {
     const Tok k = cur_[i];
@@ -166,12 +167,21 @@ bool CtcSearch::better(const Tok& a, const Tok& b) {
   return a.hash < b.hash;
 }
 
+static_assert(2 * kMaxCtcSearchWidth < 0xffff, "nxt_ indices + 1 must fit the table's low 16 bits");
+
+void CtcSearch::clear_table() {
+  if (++gen_ > 0xffff) {  // every 65 535 frames or prunes: really empty it, once
+    std::memset(table_, 0, (size_t{table_mask_} + 1) * sizeof(uint32_t));
+    gen_ = 1;
+  }
+}
+
 uint32_t CtcSearch::slot_of(uint32_t state, uint64_t hash) const {
   uint64_t h = hash ^ (uint64_t{state} * 0x9E3779B97F4A7C15ull);
   h ^= h >> 29;
   uint32_t slot = static_cast<uint32_t>(h) & table_mask_;
-  while (table_[slot]) {
-    const Tok& e = nxt_[table_[slot] - 1];
+  while (entry(slot)) {
+    const Tok& e = nxt_[entry(slot) - 1];
     if (e.state == state && e.hash == hash) break;
     slot = (slot + 1) & table_mask_;
   }
@@ -180,10 +190,10 @@ uint32_t CtcSearch::slot_of(uint32_t state, uint64_t hash) const {
 
 void CtcSearch::insert(const Tok& k) {
   uint32_t slot = slot_of(k.state, k.hash);
-  if (table_[slot]) {  // the same prefix: its paths add
+  if (entry(slot)) {  // the same prefix: its paths add
     // Same text, so the scores add; the character times follow the more
     // probable of the two (staying, or the last character starting now).
-    Tok& e = nxt_[table_[slot] - 1];
+    Tok& e = nxt_[entry(slot) - 1];
     if (log_add_q10(k.pb, k.pnb) > log_add_q10(e.pb, e.pnb))
       e.rec = k.rec, e.from = k.from, e.fresh = k.fresh, e.frame = k.frame, e.lp = k.lp;
     e.pb = log_add_q10(e.pb, k.pb);
@@ -201,7 +211,7 @@ void CtcSearch::insert(const Tok& k) {
   }
   nxt_[n_nxt_] = k;
   nxt_[n_nxt_].score = score;
-  table_[slot] = ++n_nxt_;
+  table_[slot] = gen_ << 16 | ++n_nxt_;
 }
 
 // Keeps the best `keep` candidates (by score; ties by state, then text hash:
@@ -212,8 +222,8 @@ void CtcSearch::prune(uint32_t keep) {
   std::nth_element(nxt_, nxt_ + (keep - 1), nxt_ + n_nxt_, better);
   floor_ = std::max(floor_, nxt_[keep - 1].score);
   n_nxt_ = keep;
-  std::memset(table_, 0, (size_t{table_mask_} + 1) * sizeof(uint32_t));
-  for (uint32_t i = 0; i < n_nxt_; ++i) table_[slot_of(nxt_[i].state, nxt_[i].hash)] = i + 1;
+  clear_table();
+  for (uint32_t i = 0; i < n_nxt_; ++i) table_[slot_of(nxt_[i].state, nxt_[i].hash)] = gen_ << 16 | (i + 1);
 }
 
 // Records for the parents' last characters of this frame's moved prefixes

@@ -131,8 +131,15 @@ class CtcSearch final : public Search {
   Tok* cur_ = nullptr;     // [width]: this frame's prefixes, best first
   Tok* nxt_ = nullptr;     // [cand_cap_]: the next frame's candidates
   uint32_t n_cur_ = 0, n_nxt_ = 0, cand_cap_ = 0;
-  uint32_t* table_ = nullptr;  // [table_size_]: nxt_ index + 1 by (state, hash); 0 = empty
+  // [table_mask_ + 1]: by (state, hash), the generation (high 16 bits) and nxt_
+  // index + 1 (low 16); a slot of another generation is empty. A new frame or
+  // a prune empties the table by a new generation, not a memset of every slot
+  // (the table is sized for 2 x width candidates; a short phrase list has far fewer).
+  uint32_t* table_ = nullptr;
   uint32_t table_mask_ = 0;
+  uint32_t gen_ = 1;  // 1..0xffff
+  uint32_t entry(uint32_t slot) const { return table_[slot] >> 16 == gen_ ? table_[slot] & 0xffff : 0; }
+  void clear_table();
   int32_t floor_ = kLogZeroQ10;  // candidates not above it are dropped (set by a full prune)
   Rec* pool_ = nullptr;
   uint32_t* remap_ = nullptr;
