@@ -19,11 +19,14 @@ bool ctc(const SearchConfig& c) { return kBeamSearch && c.ctc; }
 // temporary (a search's layout() records sizes in the object as it goes).
 template <typename S, typename... Args>
 Search* place(ArenaCarver& a, const Args&... args) {
-  uint8_t* mem = a.take<uint8_t>(sizeof(S));
+  if (uint8_t* mem = a.take<uint8_t>(sizeof(S))) {
+    S* s = new (mem) S();
+    s->layout(a, args...);
+    return s;
+  }
   alignas(S) uint8_t measuring[sizeof(S)];
-  S* s = new (mem ? mem : measuring) S();
-  s->layout(a, args...);
-  return mem ? s : nullptr;
+  (new (measuring) S())->layout(a, args...);
+  return nullptr;
 }
 
 }  // namespace
