@@ -157,6 +157,24 @@ void CtcPrefixScorer::stored(uint64_t lo, uint64_t hi, uint64_t* a, uint64_t* b)
 // [lo, F) every t >= s, so rn_at / rb_at are the arrays, or log 0 where
 // t + R <= F (only t = 0 when F == R); the first frame's "previous" values go
 // through rn_prev / rb_prev (they may lie before s or outside the window).
+// walk: body(pb, pn, lp) for every stored frame t in [a, b) (a < b <= upto):
+// the state's r_b and r_n at t - 1 and frame t's log-probabilities.
+template <typename Body>
+inline void CtcPrefixScorer::walk(const CtcState& st, uint64_t a, uint64_t b, Body&& body) const {
+  const uint64_t F = st.upto;
+  const uint32_t W = f_->window();
+  uint32_t fs = static_cast<uint32_t>(a % W), ss = static_cast<uint32_t>(a % R_);  // slots of t
+  int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
+  for (uint64_t t = a;;) {
+    body(pb, pn, f_->slot(fs));
+    if (++t == b) break;
+    if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;  // left the window (F == R: frame 0)
+    else pb = st.rb[ss], pn = st.rn[ss];         // the values at the new t - 1
+    if (++ss == R_) ss = 0;
+    if (++fs == W) fs = 0;
+  }
+}
+
 int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   const uint64_t F = st.upto;
   if (c == blank_) {
@@ -169,19 +187,10 @@ int32_t CtcPrefixScorer::score(const CtcState& st, int32_t c) const {
   uint64_t a, b;
   stored(lo, F, &a, &b);
   if (a < b) {
-    const uint32_t W = f_->window();
-    uint32_t fs = static_cast<uint32_t>(a % W), ss = static_cast<uint32_t>(a % R_);  // slots of t
-    int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
     const bool repeat = c == st.last;
-    for (uint64_t t = a;;) {
-      const int32_t phi = repeat ? pb : log_add(pb, pn);
-      psi = log_add(psi, add_lp_q10(phi, f_->slot(fs)[c]));
-      if (++t == b) break;
-      if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;  // left the window (F == R: frame 0)
-      else pb = st.rb[ss], pn = st.rn[ss];         // the values at the new t - 1
-      if (++ss == R_) ss = 0;
-      if (++fs == W) fs = 0;
-    }
+    walk(st, a, b, [&](int32_t pb, int32_t pn, const int16_t* lp) {
+      psi = log_add(psi, add_lp_q10(repeat ? pb : log_add(pb, pn), lp[c]));
+    });
   }
   return std::min<int32_t>(0, psi);
 }
@@ -207,20 +216,11 @@ void CtcPrefixScorer::score_many(const CtcState& st, const int32_t* tokens, int3
     stored(lo, F, &a, &b);
     misses_ += uint64_t(m - 1) * ((F - lo) - (b - a));  // as m calls of score
     if (a < b) {
-      const uint32_t W = f_->window();
-      uint32_t fs = static_cast<uint32_t>(a % W), ss = static_cast<uint32_t>(a % R_);
-      int32_t pb = rb_prev(st, a), pn = rn_prev(st, a);
       const int32_t last = st.last;
-      for (uint64_t t = a;;) {
+      walk(st, a, b, [&](int32_t pb, int32_t pn, const int16_t* lp) {
         const int32_t both = log_add(pb, pn);  // phi of every token but a repeat
-        const int16_t* lp = f_->slot(fs);
         for (int32_t q = 0; q < m; ++q) psi[q] = log_add(psi[q], add_lp_q10(c[q] == last ? pb : both, lp[c[q]]));
-        if (++t == b) break;
-        if (t - 1 + R_ <= F) pb = pn = kLogZeroQ10;
-        else pb = st.rb[ss], pn = st.rn[ss];
-        if (++ss == R_) ss = 0;
-        if (++fs == W) fs = 0;
-      }
+      });
     }
   }
   for (int32_t q = 0; q < m; ++q) out[at[q]] = std::min<int32_t>(0, psi[q]);

@@ -103,6 +103,9 @@ class CtcPrefixScorer {
   const int16_t* lp_at(uint64_t t) const;
   // The stored frames among [lo, hi): [*a, *b) (empty: *a == *b); the others count as misses.
   void stored(uint64_t lo, uint64_t hi, uint64_t* a, uint64_t* b) const;
+  // The frame loop of score and score_many (defined in the .cpp, used only there).
+  template <typename Body>
+  void walk(const CtcState& st, uint64_t a, uint64_t b, Body&& body) const;
   const CtcFrames* f_ = nullptr;
   uint32_t R_ = 0;
   int32_t blank_ = 0;
