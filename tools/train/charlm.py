@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """Build the character n-gram language model that beam search fuses with the
 acoustic scores (lib/model/MODEL.md "Character LM"), from the training text only:
-template commands (text.py, split 'train') and the 'train' split of Debian's
-`fortunes` sentences. Never from held-out text.
+template commands (text.py, split 'train'), the 'train' split of Debian's `fortunes`
+sentences and, with --manifest, the transcripts of real training speakers
+(.cache/real/split/train.jsonl). Never from held-out text: a dev manifest is only for
+--dev-manifest's report.
 
     /usr/bin/python3 tools/train/charlm.py -o lm.safetensors [--order 7] [--contexts 16384]
+                     [--manifest train.jsonl --manifest-copies K] [--dev-manifest dev.jsonl]
     build/host/bin/earshot-pack pack model.safetensors --lm lm.safetensors -o model.esm
 
 The model is interpolated Witten-Bell over tokens of the model's VOCAB (token 0,
@@ -51,6 +54,29 @@ def corpus(split: str, n_commands: int, seed: int, general_copies: int = 1) -> l
     r = random.Random(seed)
     out = [tokens_of(textmod.command_sentence(r, split)) for _ in range(n_commands)]
     out += [tokens_of(s) for s in textmod.general_for_split(split)] * general_copies
+    return out
+
+
+def manifest_texts(path: str) -> list[list[int]]:
+    """The "text" of every line of a JSONL manifest (make_dataset.py --manifest's format), already
+    normalised by the converters; a character outside the model's vocabulary is an error naming
+    the line, since the LM must not learn text the network can never write."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                t = json.loads(line)["text"]
+            except (ValueError, KeyError, TypeError) as e:
+                raise SystemExit(f"charlm: {path}:{i}: not a manifest line with a \"text\" ({e})")
+            bad = sorted({c for c in t if c not in CHAR_TO_ID})
+            if bad:
+                raise SystemExit(f"charlm: {path}:{i}: characters outside the vocabulary: {bad!r}")
+            if t:
+                out.append(tokens_of(t))
+    if not out:
+        raise SystemExit(f"charlm: {path}: no texts")
     return out
 
 
@@ -144,6 +170,12 @@ def main() -> None:
     p.add_argument("--commands", type=int, default=200000, help="template command sentences")
     p.add_argument("--general-copies", type=int, default=1,
                    help="count each general sentence this many times (balances the two sources)")
+    p.add_argument("--manifest", action="append", default=[],
+                   help="also count the texts of this JSONL manifest (training speakers' transcripts only; "
+                        "repeatable)")
+    p.add_argument("--manifest-copies", type=int, default=1, help="count each manifest text this many times")
+    p.add_argument("--dev-manifest", action="append", default=[],
+                   help="report bits per character on this manifest's texts too (e.g. the real dev characters)")
     p.add_argument("--seed", type=int, default=5)
     a = p.parse_args()
     if not 1 <= a.order <= 7:
@@ -153,8 +185,14 @@ def main() -> None:
 
     t0 = time.time()
     train = corpus("train", a.commands, a.seed, a.general_copies)
-    print(f"charlm: {len(train)} training sentences ({a.commands} commands, general x{a.general_copies}), "
-          f"{sum(len(s) + 1 for s in train)} characters", flush=True)
+    n_manifest = 0
+    for path in a.manifest:
+        texts = manifest_texts(path)
+        n_manifest += len(texts)
+        train += texts * a.manifest_copies
+    print(f"charlm: {len(train)} training sentences ({a.commands} commands, general x{a.general_copies}, "
+          f"{n_manifest} manifest texts x{a.manifest_copies}), {sum(len(s) + 1 for s in train)} characters",
+          flush=True)
     counts = count(train, a.order)
     probs = witten_bell(counts)
     print(f"charlm: {len(counts)} contexts up to length {a.order - 1} ({time.time() - t0:.0f} s)", flush=True)
@@ -170,7 +208,9 @@ def main() -> None:
     dev_cmd = [tokens_of(textmod.command_sentence(r, "dev")) for _ in range(2000)]
     dev_gen = [tokens_of(s) for s in textmod.general_for_split("dev")[:2000]]
     report = []
-    for name, sents in (("commands", dev_cmd), ("general", dev_gen)):
+    dev_sets = [("commands", dev_cmd), ("general", dev_gen)]
+    dev_sets += [(os.path.basename(path), manifest_texts(path)) for path in a.dev_manifest]
+    for name, sents in dev_sets:
         full = bits_per_char(sents, probs, a.order, False)
         small = bits_per_char(sents, pruned, a.order, True)
         report.append(f"{name} {full:.3f} -> {small:.3f}")

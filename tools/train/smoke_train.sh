@@ -130,6 +130,31 @@ for ms in (300, 0):
 print(f"smoke_train: primed encoder vs integer runtime, first 20 frames, mean |diff| in Q7 LSBs: primed {err[300]:.3f}, unprimed {err[0]:.3f}")
 assert err[300] < err[0], err
 PY
+# widen.py: a wider encoder that computes what the narrow one did (checked on a two-layer
+# network, where a layer reads the previous one's new units), then trained and run in C++.
+$py - "$work" <<'PY'
+import sys; sys.path.insert(0, "tools/train")
+import torch
+from model import EarshotModel
+from slim import slim_state
+torch.manual_seed(1)
+m = EarshotModel(enc_hidden=32, enc_layers=2, dec_hidden=32, emb=8)
+torch.save(slim_state({"model": m.state_dict(), "config": m.cfg, "step": 7}), sys.argv[1] + "/two.pt")
+PY
+$py tools/train/widen.py "$work/two.pt" --enc-hidden 48 -o "$work/two48.pt" --check | tee "$work/w2.log"
+grep -q "encoder 32 -> 48 units" "$work/w2.log"
+if $py tools/train/widen.py "$work/two48.pt" --enc-hidden 40 -o "$work/bad.pt" 2>"$work/bad.txt"; then
+  echo "smoke_train: widen.py narrowed a network"; exit 1
+fi
+grep -q "below the checkpoint's 48" "$work/bad.txt"
+$py tools/train/widen.py "$work/slim.pt" --enc-hidden 80 -o "$work/wide.pt" --check >/dev/null
+$py tools/train/train.py "${common[@]}" --out "$work/wide" --init "$work/wide.pt" --steps 29 | tee "$work/wt.log"
+grep -q "saved .* at step 29" "$work/wt.log"
+$py tools/train/export.py "$work/wide/last.pt" -o "$work/wide.safetensors" --calib-data "$work/data" --calib-utts 8 >/dev/null
+"$bin/earshot-pack" pack "$work/wide.safetensors" -o "$work/wide.esm" >/dev/null
+"$bin/earshot-run" "$work/wide.esm" "$work/speech.npy" --dump "$work/wcpp.json"
+$py tools/train/intref.py "$work/wide.esm" "$work/speech.npy" --dump "$work/wpy.json" --pack-bin "$bin/earshot-pack" >/dev/null
+cmp "$work/wcpp.json" "$work/wpy.json" || { echo "smoke_train: widened model: C++ runtime and Python integer reference differ"; exit 1; }
 # The auxiliary phone CTC head (--phone-ctc): added to a checkpoint that has none, trained, kept in
 # the checkpoint, left out of the export (the runtime never computes it), refused on a layer the
 # encoder lacks; its loss reaches the encoder.
