@@ -129,10 +129,17 @@ TEST_CASE("char LM: the n-best list is ranked by attention + LM, recomputed from
       changed += !(nbest_of(p.rec()) == o);
       INFO("seed " << seed << " weight " << u);
       for (size_t i = 0; i + 1 < o.text.size(); ++i) {
-        const int64_t a = 100 * int64_t{o.score[i]} + u * lm_score(lm, m.model, o.text[i]);
-        const int64_t b = 100 * int64_t{o.score[i + 1]} + u * lm_score(lm, m.model, o.text[i + 1]);
+        // Scored before the check: its message must not run lm_score's REQUIRE, since doctest
+        // builds the message inside its own assertion handling (a nested assertion deadlocks
+        // there, so a failure, or -s, hung instead of reporting).
+        const int64_t la = lm_score(lm, m.model, o.text[i]);
+        const int64_t lb = lm_score(lm, m.model, o.text[i + 1]);
+        const int64_t a = 100 * int64_t{o.score[i]} + u * la;
+        const int64_t b = 100 * int64_t{o.score[i + 1]} + u * lb;
         // a / (n_a + 1) >= b / (n_b + 1)
-        CHECK_MESSAGE(a * int64_t(o.text[i + 1].size() + 1) >= b * int64_t(o.text[i].size() + 1), "[" << o.text[i] << "] " << o.score[i] << " " << lm_score(lm, m.model, o.text[i]) << " vs [" << o.text[i + 1] << "] " << o.score[i + 1] << " " << lm_score(lm, m.model, o.text[i + 1]));
+        CHECK_MESSAGE(a * int64_t(o.text[i + 1].size() + 1) >= b * int64_t(o.text[i].size() + 1),
+                      "[" << o.text[i] << "] " << o.score[i] << " " << la << " vs [" << o.text[i + 1] << "] "
+                          << o.score[i + 1] << " " << lb);
       }
       lists += o.text.size() > 1;
     }
