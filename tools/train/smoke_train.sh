@@ -143,6 +143,16 @@ torch.save(slim_state({"model": m.state_dict(), "config": m.cfg, "step": 7}), sy
 PY
 $py tools/train/widen.py "$work/two.pt" --enc-hidden 48 -o "$work/two48.pt" --check | tee "$work/w2.log"
 grep -q "encoder 32 -> 48 units" "$work/w2.log"
+# --split (Net2Net): exact too, with copies of copies (100 = 32 + 68), and every unit is read.
+$py tools/train/widen.py "$work/two.pt" --enc-hidden 100 --split -o "$work/two100.pt" --check | tee "$work/w3.log"
+grep -q "encoder 32 -> 100 units (split)" "$work/w3.log"
+$py - "$work/two48.pt" "$work/two100.pt" <<'PY'
+import sys, torch
+silent, split = (torch.load(p, map_location="cpu")["model"] for p in sys.argv[1:])
+assert silent["ctc_head.weight"][:, 32:].abs().max() == 0, "zero-started units must be read by nobody"
+read = split["ctc_head.weight"].float().abs().sum(0)
+assert (read > 0).all(), "a split unit that nobody reads"
+PY
 if $py tools/train/widen.py "$work/two48.pt" --enc-hidden 40 -o "$work/bad.pt" 2>"$work/bad.txt"; then
   echo "smoke_train: widen.py narrowed a network"; exit 1
 fi

@@ -14,7 +14,9 @@ widened model's outputs equal the old one's; training can then grow those zero w
 gradient is not zero, since the new units' outputs are not), but measured in session 21
 (checkpoints/README.md) it hardly does: after 2 000 steps at 2e-4 or 1 500 at 6e-4 their mean |w|
 was 0.003-0.008 against 0.11-0.34 for the old units', and the loss equalled the narrow network's.
-Splitting units (Net2Net's wider operator) is the next thing to try. The attention divides its scores by
+So --split copies units instead (Net2Net's wider operator): each new unit copies an old one's
+incoming rows, and every weight that reads the old unit is shared between the two in unequal parts;
+the function is exact again and every unit is heard from the first step. The attention divides its scores by
 sqrt(enc_hidden), so the old query rows are scaled by sqrt(new / old) to keep the scores.
 The result is a slim checkpoint (slim.py's format) at the same step; --check runs both models on
 random features and fails unless their outputs agree.
@@ -89,9 +91,76 @@ def widen(old: EarshotModel, h_new: int, new_scale: float, seed: int) -> Earshot
     return wide
 
 
+def split_plan(h_old: int, h_new: int, gen: torch.Generator):
+    """Net2Net's wider operator for one layer: src[i] is the old unit that wide unit i copies (the
+    old units first, then h_new - h_old copies of distinct old units while they last), share[i]
+    the part of every weight that reads the old unit that unit i takes over (a group's shares sum
+    to 1; unequal, drawn from [0.5, 1.5] before normalising, so the copies' gradients differ)."""
+    extra = torch.cat([torch.randperm(h_old, generator=gen) for _ in range(-(-(h_new - h_old) // h_old))])
+    src = torch.cat([torch.arange(h_old), extra[: h_new - h_old]])
+    raw = 0.5 + torch.rand(h_new, generator=gen)
+    total = torch.zeros(h_old).index_add_(0, src, raw)
+    return src, raw / total[src]
+
+
+def take_rows(w, src, h_old, h_new):
+    """An LSTM's 4*h_old gate rows (i, f, g, o) -> 4*h_new, wide unit i's rows copying unit src[i]'s."""
+    return torch.cat([w[g * h_old + src] for g in range(4)])
+
+
+def split_cols(w, offset, h_old, src, share):
+    """Columns [offset, offset + h_old) of w (readers of an old layer) -> one per wide unit, scaled
+    by its share; the columns before and after the block are kept."""
+    return torch.cat([w[:, :offset], w[:, offset + src] * share, w[:, offset + h_old:]], 1)
+
+
+@torch.no_grad()
+def split(old: EarshotModel, h_new: int, seed: int) -> EarshotModel:
+    """The encoder widened by copying units (split_plan) instead of adding silent ones: the function
+    is exact as well (a copy's state equals its original's at every step, and its readers share the
+    original's weight), and every unit carries signal from the first step."""
+    c = old.cfg
+    h = c["enc_hidden"]
+    if h_new < h:
+        raise SystemExit(f"widen: --enc-hidden {h_new} is below the checkpoint's {h}")
+    if c.get("qat"):
+        raise SystemExit("widen: a QAT checkpoint's calibrated scales do not carry over; widen the float model")
+    gen = torch.Generator().manual_seed(seed)
+    wide = EarshotModel(**{**c, "enc_hidden": h_new})
+    wide.feat_mean.copy_(old.feat_mean)
+    wide.feat_std.copy_(old.feat_std)
+    plans = []
+    for k, (lo, lw) in enumerate(zip(old.encoder.lstms, wide.encoder.lstms)):
+        src, share = split_plan(h, h_new, gen)
+        w_ih = take_rows(lo.weight_ih_l0, src, h, h_new)
+        if k > 0:  # reads the previous layer's units
+            w_ih = split_cols(w_ih, 0, h, *plans[-1])
+        lw.weight_ih_l0.copy_(w_ih)
+        lw.weight_hh_l0.copy_(split_cols(take_rows(lo.weight_hh_l0, src, h, h_new), 0, h, src, share))
+        lw.bias_ih_l0.copy_(take_rows(lo.bias_ih_l0[:, None], src, h, h_new)[:, 0])
+        lw.bias_hh_l0.copy_(take_rows(lo.bias_hh_l0[:, None], src, h, h_new)[:, 0])
+        plans.append((src, share))
+    src, share = plans[-1]  # the encoder's output: read by the CTC head and the decoder
+    wide.ctc_head.weight.copy_(split_cols(old.ctc_head.weight, 0, h, src, share))
+    wide.ctc_head.bias.copy_(old.ctc_head.bias)
+    od, wd = old.decoder, wide.decoder
+    wd.load_state_dict({k: v for k, v in od.state_dict().items()
+                        if k not in ("cell.weight_ih", "query.weight", "out.weight")}, strict=False)
+    wd.cell.weight_ih.copy_(split_cols(od.cell.weight_ih, c["emb"], h, src, share))  # the context's part
+    # The query's rows meet the keys' copies: q_i k_i + q_j k_j must stay q k, and the scores are
+    # divided by sqrt(enc_hidden), which grew.
+    wd.query.weight.copy_(od.query.weight[src] * share[:, None] * math.sqrt(h_new / h))
+    wd.out.weight.copy_(split_cols(od.out.weight, c["dec_hidden"], h, src, share))
+    if c["phone_layer"]:
+        wide.phone_head.weight.copy_(split_cols(old.phone_head.weight, 0, h, *plans[c["phone_layer"] - 1]))
+        wide.phone_head.bias.copy_(old.phone_head.bias)
+    return wide
+
+
 @torch.no_grad()
 def max_difference(a: EarshotModel, b: EarshotModel, frames=300, seed=0) -> float:
-    """Largest difference of CTC logits and of teacher-forced decoder logits on random features."""
+    """Largest difference of CTC logits and of teacher-forced decoder logits on random features,
+    relative to the largest logit."""
     g = torch.Generator().manual_seed(seed)
     feats = (torch.rand(2, frames, a.cfg["n_mels"], generator=g) * 60 * 256).short()
     lens = torch.tensor([frames, frames * 2 // 3])
@@ -102,7 +171,9 @@ def max_difference(a: EarshotModel, b: EarshotModel, frames=300, seed=0) -> floa
         enc, enc_len, ctc = m.encode(feats, lens)
         dec, _ = m.decoder(enc, enc_len, tgt, start=torch.zeros(2))
         out.append((ctc, dec))
-    return max(float((x - y).abs().max()) for x, y in zip(out[0], out[1]))
+    # Relative to the outputs' own size: a tiny random network's logits are small, and a wrong
+    # query scale there moves them by only 1e-4 absolute.
+    return max(float((x - y).abs().max() / x.abs().max().clamp(min=1e-6)) for x, y in zip(out[0], out[1]))
 
 
 def main():
@@ -112,22 +183,25 @@ def main():
     ap.add_argument("--enc-hidden", type=int, required=True, help="encoder LSTM width of the result")
     ap.add_argument("--new-scale", type=float, default=0.5,
                     help="scale of the new units' fresh incoming weights and biases (default 0.5)")
+    ap.add_argument("--split", action="store_true",
+                    help="copy existing units (Net2Net) instead of adding silent ones (--new-scale is then unused)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check", action="store_true", help="fail unless the widened model computes what the old one does")
     a = ap.parse_args()
     s, old = load(a.checkpoint)
-    wide = widen(old, a.enc_hidden, a.new_scale, a.seed)
+    wide = split(old, a.enc_hidden, a.seed) if a.split else widen(old, a.enc_hidden, a.new_scale, a.seed)
     if a.check:
         d = max_difference(old, wide)
-        print(f"widen: largest output difference {d:.2e}")
-        if d > 1e-3:
+        print(f"widen: largest output difference {d:.2e} of the largest output")
+        if d > 1e-5:
             raise SystemExit(f"widen: the widened model differs from {a.checkpoint} by {d:.2e}")
     out = slim_state({"model": wide.state_dict(), "config": wide.cfg, "step": s["step"],
                       "best_cer": s.get("best_cer", float("inf")), "args": s.get("args", {})})
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
     torch.save(out, a.output + ".tmp")
     os.replace(a.output + ".tmp", a.output)
-    print(f"widen: {a.output}: encoder {old.cfg['enc_hidden']} -> {a.enc_hidden} units, "
+    print(f"widen: {a.output}: encoder {old.cfg['enc_hidden']} -> {a.enc_hidden} units"
+          f"{' (split)' if a.split else ''}, "
           f"{old.num_parameters()} -> {wide.num_parameters()} parameters, step {s['step']}")
 
 
