@@ -42,55 +42,6 @@ def load(path):
     return s, m
 
 
-def gate_rows(h_old, h_new):
-    """Row indices, in the wide LSTM's 4*h_new rows (gates i, f, g, o), of the old units' rows."""
-    return torch.cat([torch.arange(h_old) + g * h_new for g in range(4)])
-
-
-@torch.no_grad()
-def widen(old: EarshotModel, h_new: int, new_scale: float, seed: int) -> EarshotModel:
-    c = old.cfg
-    h = c["enc_hidden"]
-    if h_new < h:
-        raise SystemExit(f"widen: --enc-hidden {h_new} is below the checkpoint's {h}")
-    if c.get("qat"):
-        raise SystemExit("widen: a QAT checkpoint's calibrated scales do not carry over; widen the float model")
-    torch.manual_seed(seed)
-    wide = EarshotModel(**{**c, "enc_hidden": h_new})
-    rows = gate_rows(h, h_new)
-    wide.feat_mean.copy_(old.feat_mean)
-    wide.feat_std.copy_(old.feat_std)
-    for k, (lo, lw) in enumerate(zip(old.encoder.lstms, wide.encoder.lstms)):
-        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
-            getattr(lw, name).mul_(new_scale)
-        n_in = lo.weight_ih_l0.shape[1]
-        lw.weight_ih_l0[:, n_in:] = 0  # inputs from the previous layer's new units
-        lw.weight_ih_l0[rows, :n_in] = lo.weight_ih_l0
-        lw.weight_hh_l0[:, h:] = 0  # the layer's own new units
-        lw.weight_hh_l0[rows, :h] = lo.weight_hh_l0
-        lw.bias_ih_l0[rows] = lo.bias_ih_l0
-        lw.bias_hh_l0[rows] = lo.bias_hh_l0
-    wide.ctc_head.weight.zero_()
-    wide.ctc_head.weight[:, :h] = old.ctc_head.weight
-    wide.ctc_head.bias.copy_(old.ctc_head.bias)
-    od, wd = old.decoder, wide.decoder
-    wd.load_state_dict({k: v for k, v in od.state_dict().items()
-                        if k not in ("cell.weight_ih", "query.weight", "out.weight")}, strict=False)
-    emb = c["emb"]
-    wd.cell.weight_ih.zero_()
-    wd.cell.weight_ih[:, : emb + h] = od.cell.weight_ih
-    wd.query.weight.zero_()
-    wd.query.weight[:h] = od.query.weight * math.sqrt(h_new / h)
-    hd = c["dec_hidden"]
-    wd.out.weight.zero_()
-    wd.out.weight[:, : hd + h] = od.out.weight
-    if c["phone_layer"]:
-        wide.phone_head.weight.zero_()
-        wide.phone_head.weight[:, :h] = old.phone_head.weight
-        wide.phone_head.bias.copy_(old.phone_head.bias)
-    return wide
-
-
 def split_plan(h_old: int, h_new: int, gen: torch.Generator):
     """Net2Net's wider operator for one layer: src[i] is the old unit that wide unit i copies (the
     old units first, then h_new - h_old copies of distinct old units while they last), share[i]
@@ -101,6 +52,13 @@ def split_plan(h_old: int, h_new: int, gen: torch.Generator):
     raw = 0.5 + torch.rand(h_new, generator=gen)
     total = torch.zeros(h_old).index_add_(0, src, raw)
     return src, raw / total[src]
+
+
+def silent_plan(h_old: int, h_new: int):
+    """The plan of units nobody reads: the old units keep all of their readers' weight (share 1),
+    the new ones get none (share 0; their src is only a placeholder, since 0 x any column is 0)."""
+    src = torch.cat([torch.arange(h_old), torch.zeros(h_new - h_old, dtype=torch.long)])
+    return src, (torch.arange(h_new) < h_old).float()
 
 
 def take_rows(w, src, h_old, h_new):
@@ -115,30 +73,37 @@ def split_cols(w, offset, h_old, src, share):
 
 
 @torch.no_grad()
-def split(old: EarshotModel, h_new: int, seed: int) -> EarshotModel:
-    """The encoder widened by copying units (split_plan) instead of adding silent ones: the function
-    is exact as well (a copy's state equals its original's at every step, and its readers share the
-    original's weight), and every unit carries signal from the first step."""
+def widen(old: EarshotModel, h_new: int, seed: int, split: bool = False, new_scale: float = 0.5) -> EarshotModel:
+    """The encoder widened to h_new units a layer, computing what the old one did. split: new units
+    copy old ones (split_plan); else they are new (the fresh initialisation's incoming rows scaled
+    by new_scale) and silent (silent_plan). Either way every weight that reads a layer's units is
+    given out by the layer's plan."""
     c = old.cfg
     h = c["enc_hidden"]
     if h_new < h:
         raise SystemExit(f"widen: --enc-hidden {h_new} is below the checkpoint's {h}")
     if c.get("qat"):
         raise SystemExit("widen: a QAT checkpoint's calibrated scales do not carry over; widen the float model")
+    torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     wide = EarshotModel(**{**c, "enc_hidden": h_new})
     wide.feat_mean.copy_(old.feat_mean)
     wide.feat_std.copy_(old.feat_std)
+    new_rows = (torch.arange(4 * h_new) % h_new) >= h  # the new units' gate rows
     plans = []
     for k, (lo, lw) in enumerate(zip(old.encoder.lstms, wide.encoder.lstms)):
-        src, share = split_plan(h, h_new, gen)
-        w_ih = take_rows(lo.weight_ih_l0, src, h, h_new)
-        if k > 0:  # reads the previous layer's units
-            w_ih = split_cols(w_ih, 0, h, *plans[-1])
-        lw.weight_ih_l0.copy_(w_ih)
-        lw.weight_hh_l0.copy_(split_cols(take_rows(lo.weight_hh_l0, src, h, h_new), 0, h, src, share))
-        lw.bias_ih_l0.copy_(take_rows(lo.bias_ih_l0[:, None], src, h, h_new)[:, 0])
-        lw.bias_hh_l0.copy_(take_rows(lo.bias_hh_l0[:, None], src, h, h_new)[:, 0])
+        src, share = split_plan(h, h_new, gen) if split else silent_plan(h, h_new)
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            w_old = getattr(lo, name)
+            w = take_rows(w_old if w_old.dim() == 2 else w_old[:, None], src, h, h_new)
+            if not split:  # fresh incoming rows (their columns for the old units and the input)
+                fresh = getattr(lw, name) * new_scale
+                w[new_rows] = (fresh if fresh.dim() == 2 else fresh[:, None])[new_rows, : w.shape[1]]
+            if name == "weight_hh_l0":
+                w = split_cols(w, 0, h, src, share)
+            elif name == "weight_ih_l0" and k > 0:  # reads the previous layer's units
+                w = split_cols(w, 0, h, *plans[-1])
+            getattr(lw, name).copy_(w if w_old.dim() == 2 else w[:, 0])
         plans.append((src, share))
     src, share = plans[-1]  # the encoder's output: read by the CTC head and the decoder
     wide.ctc_head.weight.copy_(split_cols(old.ctc_head.weight, 0, h, src, share))
@@ -189,7 +154,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="fail unless the widened model computes what the old one does")
     a = ap.parse_args()
     s, old = load(a.checkpoint)
-    wide = split(old, a.enc_hidden, a.seed) if a.split else widen(old, a.enc_hidden, a.new_scale, a.seed)
+    wide = widen(old, a.enc_hidden, a.seed, split=a.split, new_scale=a.new_scale)
     if a.check:
         d = max_difference(old, wide)
         print(f"widen: largest output difference {d:.2e} of the largest output")
